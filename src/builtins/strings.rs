@@ -1,0 +1,1 @@
+//! Builtins over strings.
