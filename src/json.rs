@@ -107,8 +107,7 @@ pub fn write_json_string(out: &mut String, s: &str) {
 
 /// Reads JSON text into a data container.
 pub fn parse(text: &str) -> Result<Data, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     Ok(from_serde(value))
 }
 

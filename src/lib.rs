@@ -1,10 +1,22 @@
 //! cfmini: a side-effect-free interpreter for CFEngine 3 policy.
 //!
-//! The stages, in the order a policy meets them: [`parse`] turns text into
-//! the [`ast`], [`eval`] runs the bundlesequence over [`value`]s with the
-//! help of the [`builtins`], and [`report`] prints what the policy reports.
+//! The stages, in the order a policy meets them: [`load`] reads files and
+//! [`parse`] turns their text into the [`ast`]; [`eval`] runs the
+//! bundlesequence over [`value`]s with the help of [`expand`],
+//! [`classes`] and the [`builtins`]; [`cli`] ties them to the command
+//! line.
 #![deny(missing_docs)]
 
+pub mod ast;
 pub mod builtins;
+pub mod classes;
+pub mod cli;
+pub mod error;
+pub mod eval;
+pub mod expand;
 pub mod json;
+pub mod load;
+pub mod macros;
+pub mod parse;
+pub mod system;
 pub mod value;

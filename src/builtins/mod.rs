@@ -70,16 +70,14 @@ pub struct Builtin {
 }
 
 /// Every builtin, sorted by name.
-pub static TABLE: &[Builtin] = &[
-    Builtin {
-        name: "network_connections",
-        min_args: 0,
-        max_args: Some(0),
-        returns: Returns::Data,
-        doc: "the sockets in /proc/net/{tcp,tcp6,udp,udp6}",
-        run: network::network_connections,
-    },
-];
+pub static TABLE: &[Builtin] = &[Builtin {
+    name: "network_connections",
+    min_args: 0,
+    max_args: Some(0),
+    returns: Returns::Data,
+    doc: "the sockets in /proc/net/{tcp,tcp6,udp,udp6}",
+    run: network::network_connections,
+}];
 
 /// The row of the builtin called `name`.
 pub fn find(name: &str) -> Option<&'static Builtin> {

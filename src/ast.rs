@@ -1,0 +1,159 @@
+//! The syntax tree of a policy file, as the parser hands it to the
+//! evaluator.
+//!
+//! Every node carries the [`Span`] of its source text so that errors can
+//! point at it; line and column are computed only when one is shown.
+//! Strings are stored with quotes and escapes already removed.
+
+use crate::value::Str;
+
+/// A byte range in the source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+/// One parsed policy file.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// Bundles in source order.
+    pub bundles: Vec<Bundle>,
+    /// Bodies in source order, custom promise types included.
+    pub bodies: Vec<Body>,
+}
+
+/// `bundle TYPE NAME(params) { sections }`
+#[derive(Clone, Debug)]
+pub struct Bundle {
+    /// `agent`, `common`, `edit_line`, ...
+    pub kind: Str,
+    /// The name, without namespace.
+    pub name: Str,
+    /// Formal parameter names.
+    pub params: Vec<Str>,
+    /// Sections in source order.
+    pub sections: Vec<Section>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// `body TYPE NAME(params) { settings }`, or `promise TYPE NAME { ... }`.
+#[derive(Clone, Debug)]
+pub struct Body {
+    /// `body` or `promise`.
+    pub keyword: Str,
+    /// `common`, `file`, `perms`, ...
+    pub kind: Str,
+    /// The name.
+    pub name: Str,
+    /// Formal parameter names.
+    pub params: Vec<Str>,
+    /// Settings in source order, each under the guard before it.
+    pub settings: Vec<Setting>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// `name => rval;` inside a body, under a class guard.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    /// The class guard in force, `any` when none was written.
+    pub context: Context,
+    /// The attribute.
+    pub attribute: Attribute,
+}
+
+/// A class guard as written, with its span.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The expression text, unquoted for `"$(x)"::` guards.
+    pub expr: Str,
+    /// Where it was written; empty for the implicit `any`.
+    pub span: Span,
+}
+
+/// `vars:` and the promises that follow it.
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// The promise type, without the colon.
+    pub promise_type: Str,
+    /// Promises in source order.
+    pub promises: Vec<Promise>,
+    /// The promise type keyword.
+    pub span: Span,
+}
+
+/// `"promiser" -> promisee attr => rval, ...;`
+#[derive(Clone, Debug)]
+pub struct Promise {
+    /// The class guard in force.
+    pub context: Context,
+    /// The promiser string.
+    pub promiser: Str,
+    /// The promisee, if one was written.
+    pub promisee: Option<Rval>,
+    /// Attributes in source order.
+    pub attributes: Vec<Attribute>,
+    /// The whole promise.
+    pub span: Span,
+}
+
+/// `name => rval`
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    /// The attribute name.
+    pub name: Str,
+    /// Its value.
+    pub value: Rval,
+    /// The whole attribute.
+    pub span: Span,
+}
+
+/// A right-hand value.
+#[derive(Clone, Debug)]
+pub enum Rval {
+    /// A quoted string, or a `$(x)` written without quotes.
+    Str(Str, Span),
+    /// A bare word: a body or bundle name, or a variable name argument.
+    Word(Str, Span),
+    /// `@(name)`: a whole list or data container.
+    ListRef(Str, Span),
+    /// `{ a, b }`
+    List(Vec<Rval>, Span),
+    /// `f(a, b)`
+    Call(Call),
+}
+
+/// A function call.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The function name.
+    pub name: Str,
+    /// The arguments.
+    pub args: Vec<Rval>,
+    /// The whole call.
+    pub span: Span,
+}
+
+impl Rval {
+    /// Where this value was written.
+    pub fn span(&self) -> Span {
+        match self {
+            Rval::Str(_, span)
+            | Rval::Word(_, span)
+            | Rval::ListRef(_, span)
+            | Rval::List(_, span) => *span,
+            Rval::Call(call) => call.span,
+        }
+    }
+}
+
+impl Promise {
+    /// The attribute called `name`, if written.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| &*a.name == name)
+    }
+}

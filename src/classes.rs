@@ -1,0 +1,114 @@
+//! Class expressions and the hard classes cf-agent defines on Linux.
+//!
+//! An expression joins class names with `.` or `&` (and), `|` or `||`
+//! (or), `!` (not) and parentheses; `!` binds tightest, `|` loosest.
+//! Variables in a guard are expanded before the expression is evaluated.
+
+use std::collections::HashSet;
+
+/// Whether `expr` holds, given a test for single class names.
+///
+/// A malformed expression is false, as cf-agent treats it, and the
+/// message says why.
+pub fn evaluate(expr: &str, is_defined: &dyn Fn(&str) -> bool) -> Result<bool, String> {
+    let mut parser = ExprParser {
+        text: expr.as_bytes(),
+        pos: 0,
+        is_defined,
+    };
+    let value = parser.or()?;
+    parser.skip_space();
+    if parser.pos != parser.text.len() {
+        return Err(format!("unexpected text in class expression '{expr}'"));
+    }
+    Ok(value)
+}
+
+/// A recursive-descent reader that evaluates as it goes.
+struct ExprParser<'a> {
+    text: &'a [u8],
+    pos: usize,
+    is_defined: &'a dyn Fn(&str) -> bool,
+}
+
+impl ExprParser<'_> {
+    fn or(&mut self) -> Result<bool, String> {
+        let mut value = self.and()?;
+        while self.eat(b'|') {
+            self.eat(b'|');
+            value |= self.and()?;
+        }
+        Ok(value)
+    }
+
+    fn and(&mut self) -> Result<bool, String> {
+        let mut value = self.not()?;
+        while self.eat(b'.') || self.eat(b'&') {
+            value &= self.not()?;
+        }
+        Ok(value)
+    }
+
+    fn not(&mut self) -> Result<bool, String> {
+        if self.eat(b'!') {
+            return Ok(!self.not()?);
+        }
+        if self.eat(b'(') {
+            let value = self.or()?;
+            if !self.eat(b')') {
+                return Err("missing ')' in class expression".into());
+            }
+            return Ok(value);
+        }
+        self.name()
+    }
+
+    fn name(&mut self) -> Result<bool, String> {
+        self.skip_space();
+        let start = self.pos;
+        while self.pos < self.text.len() && is_name_byte(self.text[self.pos]) {
+            self.pos += 1;
+        }
+        if start == self.pos {
+            return Err("expected a class name in class expression".into());
+        }
+        let name = String::from_utf8_lossy(&self.text[start..self.pos]);
+        Ok((self.is_defined)(&name))
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        self.skip_space();
+        let found = self.text.get(self.pos) == Some(&byte);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn skip_space(&mut self) {
+        while matches!(self.text.get(self.pos), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b >= 0x80
+}
+
+/// A class name as cf-agent makes it: every byte that is not a letter,
+/// digit or underscore becomes an underscore.
+pub fn canonify(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                b as char
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The set of defined class names.
+pub type ClassSet = HashSet<String>;

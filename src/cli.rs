@@ -1,0 +1,135 @@
+//! The command line: `run` and `check`, and the exit-code table.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, exit};
+use crate::eval::{self, Options};
+use crate::load::{self, Loaded};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the policy ran but something failed
+  2  usage or I/O error
+  3  parse or check error";
+
+/// A side-effect-free interpreter for CFEngine 3 policy.
+#[derive(Parser, Debug)]
+#[command(name = "cfmini", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a policy's bundlesequence and print its reports.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Parse and check a policy without running it.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The policy file.
+    file: PathBuf,
+    /// Define classes (comma-separated).
+    #[arg(short = 'D', long = "define", value_delimiter = ',')]
+    define: Vec<String>,
+    /// Negate classes (comma-separated).
+    #[arg(short = 'N', long = "negate", value_delimiter = ',')]
+    negate: Vec<String>,
+    /// Run these bundles instead of the policy's bundlesequence.
+    #[arg(short = 'b', long = "bundlesequence", value_delimiter = ',')]
+    bundlesequence: Option<Vec<String>>,
+    /// Read /proc and /etc under DIR instead of /. Defaults to
+    /// $CFENGINE_TEST_OVERRIDE_PROCDIR when that is set.
+    #[arg(long, value_name = "DIR")]
+    sysroot: Option<PathBuf>,
+    /// Log decisions (promises skipped) on standard error.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Check { file } => check(&file),
+    }
+}
+
+fn run(args: RunArgs) -> i32 {
+    let loaded = match load::load(&args.file) {
+        Ok(loaded) => loaded,
+        Err(e) => return report_load_error(&e, &args.file),
+    };
+    let options = Options {
+        sysroot: args.sysroot.unwrap_or_else(default_sysroot),
+        defines: args.define,
+        negations: args.negate,
+        bundlesequence: args.bundlesequence,
+        verbose: args.verbose,
+    };
+
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = eval::run(&loaded.policy, &args.file, &options, &mut out);
+    let _ = out.flush();
+    match result {
+        Ok(outcome) if outcome.errors.is_empty() => exit::SUCCESS,
+        Ok(_) => exit::FAILED,
+        Err(e) => report(&e, &loaded),
+    }
+}
+
+fn check(file: &Path) -> i32 {
+    match load::load(file) {
+        Ok(_) => exit::SUCCESS,
+        Err(e) => report_load_error(&e, file),
+    }
+}
+
+/// `CFENGINE_TEST_OVERRIDE_PROCDIR` names a directory holding `proc/`,
+/// as cf-agent reads it; otherwise the real root.
+fn default_sysroot() -> PathBuf {
+    match std::env::var_os("CFENGINE_TEST_OVERRIDE_PROCDIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from("/"),
+    }
+}
+
+fn report_load_error(error: &Error, entry: &Path) -> i32 {
+    let source = error
+        .place
+        .as_ref()
+        .and_then(|(file, _)| load::read(file).ok())
+        .or_else(|| load::read(entry).ok().filter(|_| error.place.is_none()));
+    eprintln!("{}", error.render(source.as_deref()));
+    error.kind.exit_code()
+}
+
+fn report(error: &Error, loaded: &Loaded) -> i32 {
+    let source = error.place.as_ref().and_then(|(f, _)| loaded.source(f));
+    eprintln!("{}", error.render(source));
+    error.kind.exit_code()
+}

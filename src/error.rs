@@ -1,0 +1,124 @@
+//! The one error type, the exit-code table and the renderer that shows an
+//! error at its place in the source.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::ast::Span;
+
+/// What went wrong, which decides the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad command-line arguments.
+    Usage,
+    /// A file could not be read.
+    Io,
+    /// The policy is not valid CFEngine syntax.
+    Parse,
+    /// The policy parses but fails a check cf-promises makes.
+    Check,
+    /// The policy ran, but something in it failed.
+    Eval,
+}
+
+/// Exit codes, one per outcome.
+pub mod exit {
+    /// The policy ran and nothing failed.
+    pub const SUCCESS: i32 = 0;
+    /// The policy ran but something failed.
+    pub const FAILED: i32 = 1;
+    /// A usage or I/O error.
+    pub const USAGE: i32 = 2;
+    /// A parse or check error.
+    pub const INVALID: i32 = 3;
+}
+
+impl ErrorKind {
+    /// The exit code for an error of this kind.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::Usage | ErrorKind::Io => exit::USAGE,
+            ErrorKind::Parse | ErrorKind::Check => exit::INVALID,
+            ErrorKind::Eval => exit::FAILED,
+        }
+    }
+}
+
+/// An error with an optional place in a policy file.
+#[derive(Clone, Debug)]
+pub struct Error {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// A lower-case message, offending names quoted.
+    pub message: String,
+    /// The file and the span in it, when the error has a place.
+    pub place: Option<(PathBuf, Span)>,
+}
+
+impl Error {
+    /// An error with no place.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            place: None,
+        }
+    }
+
+    /// An error at `span` of `file`.
+    pub fn at(kind: ErrorKind, message: impl Into<String>, file: &Path, span: Span) -> Error {
+        Error {
+            place: Some((file.to_path_buf(), span)),
+            ..Error::new(kind, message)
+        }
+    }
+
+    /// The error text with its place: `file:line:col: error: message`,
+    /// then the source line and a caret under the column.
+    pub fn render(&self, source: Option<&str>) -> String {
+        let Some((file, span)) = &self.place else {
+            return format!("error: {}", self.message);
+        };
+        let Some(source) = source else {
+            return format!("{}: error: {}", file.display(), self.message);
+        };
+
+        let (line, col, text) = locate(source, span.start);
+        let caret = " ".repeat(col - 1);
+        format!(
+            "{}:{line}:{col}: error: {}\n  {text}\n  {caret}^",
+            file.display(),
+            self.message
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(None))
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The 1-based line and column (in characters) of byte `offset`, and the
+/// text of that line.
+pub fn locate(source: &str, offset: usize) -> (usize, usize, &str) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i);
+
+    let line = source[..line_start].matches('\n').count() + 1;
+    let col = source[line_start..offset].chars().count() + 1;
+    let text = source[line_start..line_end].trim_end_matches('\r');
+    (line, col, text)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}

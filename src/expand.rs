@@ -1,0 +1,144 @@
+//! `$(name)` and `${name}` references in strings, and their expansion.
+//!
+//! A reference may nest others (`$(d[$(k)])`); inner references are
+//! expanded first, and the resulting name is looked up through a
+//! [`Resolver`]. A reference that does not resolve to a scalar stays in
+//! the text as written, and the expansion says it is incomplete, which
+//! is how cf-agent decides that a promise must wait for a later pass.
+
+use crate::value::Str;
+
+/// A reference found in a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reference<'a> {
+    /// The whole reference, `$(` to `)`.
+    pub whole: &'a str,
+    /// The text inside the brackets, possibly holding references.
+    pub inner: &'a str,
+}
+
+/// What a name refers to, as far as expansion cares.
+pub enum Resolved {
+    /// A scalar, expanded in place.
+    Scalar(Str),
+    /// A list or data container: the promise iterates over its items.
+    Items(Vec<Str>),
+    /// Nothing by that name (yet).
+    Missing,
+}
+
+/// Looks names up for expansion.
+pub trait Resolver {
+    /// What `name` (already expanded) refers to.
+    fn resolve(&self, name: &str) -> Resolved;
+}
+
+/// The outermost references in `text`, in order.
+pub fn references(text: &str) -> Vec<Reference<'_>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let opens = bytes[i] == b'$' && matches!(bytes[i + 1], b'(' | b'{');
+        if let Some(end) = opens.then(|| closing(bytes, i + 1)).flatten() {
+            found.push(Reference {
+                whole: &text[i..=end],
+                inner: &text[i + 2..end],
+            });
+            i = end + 1;
+            continue;
+        }
+        i += 1;
+    }
+    found
+}
+
+/// The index of the bracket that closes the one at `open`.
+fn closing(bytes: &[u8], open: usize) -> Option<usize> {
+    let (opener, closer) = match bytes[open] {
+        b'(' => (b'(', b')'),
+        _ => (b'{', b'}'),
+    };
+    let mut depth = 0usize;
+    for (i, &b) in bytes.iter().enumerate().skip(open) {
+        if b == opener {
+            depth += 1;
+        } else if b == closer {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// Whether `text` still holds a reference, as cf-agent checks before it
+/// acts on a report.
+pub fn has_reference(text: &str) -> bool {
+    !references(text).is_empty()
+}
+
+/// The result of expanding a string.
+pub struct Expansion {
+    /// The text, with unresolved references left as written.
+    pub text: String,
+    /// Whether every reference resolved to a scalar.
+    pub complete: bool,
+}
+
+/// Expands every reference in `text` that resolves to a scalar.
+pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
+    let mut out = String::with_capacity(text.len());
+    let mut complete = true;
+    let mut rest = text;
+    for reference in references(text) {
+        let at = rest.find(reference.whole).unwrap_or(0);
+        out.push_str(&rest[..at]);
+        rest = &rest[at + reference.whole.len()..];
+
+        match expand_reference(reference, resolver) {
+            Some(value) => out.push_str(&value),
+            None => {
+                complete = false;
+                out.push_str(reference.whole);
+            }
+        }
+    }
+    out.push_str(rest);
+    Expansion {
+        text: out,
+        complete,
+    }
+}
+
+/// The scalar a reference stands for, if it resolves to one.
+fn expand_reference(reference: Reference, resolver: &dyn Resolver) -> Option<Str> {
+    let name = expand(reference.inner, resolver);
+    if !name.complete {
+        return None;
+    }
+    match resolver.resolve(&name.text) {
+        Resolved::Scalar(value) => Some(value),
+        Resolved::Items(_) | Resolved::Missing => None,
+    }
+}
+
+/// The first reference in `text`, innermost first, whose name resolves
+/// to a list or container, with its expanded name and items. Names the
+/// caller already iterates over resolve to scalars, so they are skipped.
+pub fn first_iterable(text: &str, resolver: &dyn Resolver) -> Option<(Str, Vec<Str>)> {
+    for reference in references(text) {
+        if let Some(found) = first_iterable(reference.inner, resolver) {
+            return Some(found);
+        }
+        let name = expand(reference.inner, resolver);
+        if !name.complete {
+            continue;
+        }
+        if let Resolved::Items(items) = resolver.resolve(&name.text) {
+            return Some((name.text.into(), items));
+        }
+    }
+    None
+}

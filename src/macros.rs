@@ -1,0 +1,127 @@
+//! `@if` / `@else` / `@endif` regions, resolved before parsing.
+//!
+//! cf-agent drops the lines of a region whose condition does not hold for
+//! its own version. cfmini answers for version [`CF_VERSION`] and blanks
+//! dropped lines rather than deleting them, so every byte offset the
+//! grammar reports still points into the original text.
+
+use std::path::Path;
+
+use crate::ast::Span;
+use crate::error::{Error, ErrorKind};
+
+/// The cf-agent version whose answers cfmini reproduces.
+pub const CF_VERSION: [u32; 3] = [3, 21, 0];
+
+/// The text with dropped `@if` regions and all macro lines blanked.
+pub fn strip(source: &str, file: &Path) -> Result<String, Error> {
+    if !source.contains('@') {
+        return Ok(source.to_string());
+    }
+
+    let mut out = String::with_capacity(source.len());
+    let mut open: Option<(bool, Span)> = None;
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let at = Span {
+            start: offset,
+            end: offset + line.len(),
+        };
+        offset += line.len();
+        let keep = match_line(line.trim(), &mut open, file, at)?;
+        if keep {
+            out.push_str(line);
+        } else {
+            out.extend(line.chars().map(|c| if c == '\n' { c } else { ' ' }));
+        }
+    }
+
+    match open {
+        Some((_, at)) => Err(Error::at(
+            ErrorKind::Parse,
+            "'@if' without '@endif'",
+            file,
+            at,
+        )),
+        None => Ok(out),
+    }
+}
+
+/// Updates the open region for one line; says whether to keep the line.
+fn match_line(
+    line: &str,
+    open: &mut Option<(bool, Span)>,
+    file: &Path,
+    at: Span,
+) -> Result<bool, Error> {
+    let error = |message: &str| Error::at(ErrorKind::Parse, message, file, at);
+    if let Some(condition) = line.strip_prefix("@if ") {
+        if open.is_some() {
+            return Err(error("nested '@if' is not allowed"));
+        }
+        let holds = condition_holds(condition.trim()).map_err(|m| error(&m))?;
+        *open = Some((holds, at));
+        return Ok(false);
+    }
+    if line == "@else" {
+        let Some((holds, start)) = *open else {
+            return Err(error("'@else' without '@if'"));
+        };
+        *open = Some((!holds, start));
+        return Ok(false);
+    }
+    if line == "@endif" {
+        if open.take().is_none() {
+            return Err(error("'@endif' without '@if'"));
+        }
+        return Ok(false);
+    }
+    Ok(open.is_none_or(|(holds, _)| holds))
+}
+
+/// Evaluates `minimum_version(3.18)` and its kin for [`CF_VERSION`].
+fn condition_holds(condition: &str) -> Result<bool, String> {
+    let unknown = || format!("unknown '@if' condition '{condition}'");
+    let (name, rest) = condition.split_once('(').ok_or_else(unknown)?;
+    let args = rest.strip_suffix(')').ok_or_else(unknown)?;
+    let args: Vec<&str> = args.split(',').map(str::trim).collect();
+
+    let version = |i: usize| -> Result<[u32; 3], String> {
+        args.get(i)
+            .and_then(|a| parse_version(a))
+            .ok_or_else(unknown)
+    };
+    let cmp = |i: usize| version(i).map(|v| compare(CF_VERSION, v));
+    use std::cmp::Ordering::*;
+    match name.trim() {
+        "minimum_version" => Ok(cmp(0)? != Less),
+        "maximum_version" => Ok(cmp(0)? != Greater),
+        "before_version" => Ok(cmp(0)? == Less),
+        "after_version" => Ok(cmp(0)? == Greater),
+        "at_version" => Ok(cmp(0)? == Equal),
+        "between_versions" => Ok(cmp(0)? != Less && cmp(1)? != Greater),
+        "feature" => Ok(false),
+        _ => Err(unknown()),
+    }
+}
+
+/// `3.18` or `3.18.2`; missing parts are wildcards, read as equal.
+fn parse_version(text: &str) -> Option<[u32; 3]> {
+    let mut parts = [u32::MAX; 3];
+    for (slot, piece) in parts.iter_mut().zip(text.split('.')) {
+        *slot = piece.parse().ok()?;
+    }
+    (parts[0] != u32::MAX).then_some(parts)
+}
+
+fn compare(ours: [u32; 3], theirs: [u32; 3]) -> std::cmp::Ordering {
+    for (a, b) in ours.into_iter().zip(theirs) {
+        if b == u32::MAX {
+            break;
+        }
+        if a != b {
+            return a.cmp(&b);
+        }
+    }
+    std::cmp::Ordering::Equal
+}

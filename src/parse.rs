@@ -1,0 +1,328 @@
+//! Policy text to syntax tree.
+//!
+//! [`parse`] is a pure function: it removes `@if` macro regions, runs the
+//! pest grammar in `grammar/cfengine.pest`, and builds the [`ast`] with
+//! one function per grammar rule that makes a node. Syntax errors carry
+//! the file and span and say what was expected, in English.
+//!
+//! [`ast`]: crate::ast
+
+use std::path::Path;
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+
+use crate::ast::{
+    Attribute, Body, Bundle, Call, Context, Policy, Promise, Rval, Section, Setting, Span,
+};
+use crate::error::{Error, ErrorKind};
+use crate::macros;
+use crate::value::Str;
+
+/// The pest parser generated from the grammar file.
+mod generated {
+    #![allow(missing_docs)]
+
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/cfengine.pest"]
+    pub struct Grammar;
+}
+
+use generated::{Grammar, Rule};
+
+/// Parses the policy text `source`, read from `file`.
+pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
+    let text = macros::strip(source, file)?;
+    let mut pairs = Grammar::parse(Rule::policy, &text).map_err(|e| syntax_error(e, file))?;
+
+    let mut policy = Policy::default();
+    let Some(top) = pairs.next() else {
+        return Ok(policy);
+    };
+    for block in top.into_inner() {
+        match block.as_rule() {
+            Rule::bundle => policy.bundles.push(bundle(block)),
+            Rule::body | Rule::promise_block => policy.bodies.push(body(block)),
+            _ => {}
+        }
+    }
+    Ok(policy)
+}
+
+fn span(pair: &Pair<Rule>) -> Span {
+    let s = pair.as_span();
+    Span {
+        start: s.start(),
+        end: s.end(),
+    }
+}
+
+fn text(pair: &Pair<Rule>) -> Str {
+    pair.as_str().into()
+}
+
+fn bundle(pair: Pair<Rule>) -> Bundle {
+    let whole = span(&pair);
+    let mut inner = pair.into_inner();
+    let mut bundle = Bundle {
+        kind: next_text(&mut inner),
+        name: next_text(&mut inner),
+        params: Vec::new(),
+        sections: Vec::new(),
+        span: whole,
+    };
+    for item in inner {
+        match item.as_rule() {
+            Rule::params => bundle.params = params(item),
+            Rule::section => bundle.sections.push(section(item)),
+            _ => {}
+        }
+    }
+    bundle
+}
+
+fn body(pair: Pair<Rule>) -> Body {
+    let whole = span(&pair);
+    let keyword = pair.as_str().split_whitespace().next().unwrap_or("body");
+    let keyword = keyword.into();
+    let mut inner = pair.into_inner();
+    let mut body = Body {
+        keyword,
+        kind: next_text(&mut inner),
+        name: next_text(&mut inner),
+        params: Vec::new(),
+        settings: Vec::new(),
+        span: whole,
+    };
+
+    let mut guard = Context::any();
+    for item in inner {
+        match item.as_rule() {
+            Rule::params => body.params = params(item),
+            Rule::context => guard = context(item),
+            Rule::setting => body.settings.push(Setting {
+                context: guard.clone(),
+                attribute: first_attribute(item),
+            }),
+            _ => {}
+        }
+    }
+    body
+}
+
+fn next_text(pairs: &mut pest::iterators::Pairs<Rule>) -> Str {
+    pairs.next().map(|p| text(&p)).unwrap_or_else(|| "".into())
+}
+
+fn params(pair: Pair<Rule>) -> Vec<Str> {
+    pair.into_inner().map(|p| text(&p)).collect()
+}
+
+fn first_attribute(setting: Pair<Rule>) -> Attribute {
+    let pair = setting.into_inner().next();
+    attribute(pair.expect("a setting holds an attribute"))
+}
+
+fn section(pair: Pair<Rule>) -> Section {
+    let mut inner = pair.into_inner();
+    let keyword = inner.next().expect("a section starts with its type");
+    let mut section = Section {
+        promise_type: keyword.as_str().trim_end_matches(':').into(),
+        promises: Vec::new(),
+        span: span(&keyword),
+    };
+
+    let mut guard = Context::any();
+    for item in inner {
+        match item.as_rule() {
+            Rule::context => guard = context(item),
+            Rule::promise => section.promises.push(promise(item, &guard)),
+            _ => {}
+        }
+    }
+    section
+}
+
+fn context(pair: Pair<Rule>) -> Context {
+    let span = span(&pair);
+    let inner = pair.into_inner().next().expect("a guard has a body");
+    let expr = match inner.as_rule() {
+        Rule::quoted_context => string(inner.into_inner().next_back()),
+        _ => inner.as_str().trim().into(),
+    };
+    Context { expr, span }
+}
+
+fn promise(pair: Pair<Rule>, guard: &Context) -> Promise {
+    let whole = span(&pair);
+    let mut inner = pair.into_inner();
+    let promiser = inner.next().and_then(|p| p.into_inner().next());
+    let mut promise = Promise {
+        context: guard.clone(),
+        promiser: string(promiser),
+        promisee: None,
+        attributes: Vec::new(),
+        span: whole,
+    };
+    for item in inner {
+        match item.as_rule() {
+            Rule::promisee => promise.promisee = item.into_inner().next().map(rval),
+            Rule::attribute => promise.attributes.push(attribute(item)),
+            _ => {}
+        }
+    }
+    promise
+}
+
+fn attribute(pair: Pair<Rule>) -> Attribute {
+    let whole = span(&pair);
+    let mut inner = pair.into_inner();
+    let name = next_text(&mut inner);
+    let value = inner.next().map(rval);
+    Attribute {
+        name,
+        value: value.unwrap_or(Rval::Str("".into(), whole)),
+        span: whole,
+    }
+}
+
+fn rval(pair: Pair<Rule>) -> Rval {
+    let at = span(&pair);
+    match pair.as_rule() {
+        Rule::string => Rval::Str(string(Some(pair)), at),
+        Rule::list => Rval::List(pair.into_inner().map(rval).collect(), at),
+        Rule::call => Rval::Call(call(pair)),
+        Rule::naked_var => naked_var(pair.as_str(), at),
+        _ => Rval::Word(text(&pair), at),
+    }
+}
+
+/// `$(x)` unquoted is the string `"$(x)"`; `@(x)` names a whole list.
+fn naked_var(raw: &str, at: Span) -> Rval {
+    match raw.strip_prefix('@') {
+        Some(rest) => Rval::ListRef(rest[1..rest.len() - 1].into(), at),
+        None => Rval::Str(raw.into(), at),
+    }
+}
+
+fn call(pair: Pair<Rule>) -> Call {
+    let at = span(&pair);
+    let mut inner = pair.into_inner();
+    Call {
+        name: next_text(&mut inner),
+        args: inner.map(rval).collect(),
+        span: at,
+    }
+}
+
+/// The value of a string token: quotes removed and escapes applied.
+fn string(pair: Option<Pair<Rule>>) -> Str {
+    let Some(pair) = pair else { return "".into() };
+    let quoted = match pair.as_rule() {
+        Rule::string => pair.into_inner().next().map(|p| p.as_str()),
+        _ => Some(pair.as_str()),
+    };
+    unquote(quoted.unwrap_or("\"\""))
+}
+
+/// Removes the quotes of a string token. In double and single quotes a
+/// backslash before a quote or a backslash is dropped, and every other
+/// backslash is kept, as cf-agent reads them; backquotes keep all.
+pub fn unquote(token: &str) -> Str {
+    let body = &token[1..token.len() - 1];
+    if token.starts_with('`') || !body.contains('\\') {
+        return body.into();
+    }
+
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some(&next @ ('"' | '\'' | '\\'))) => {
+                out.push(next);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out.into()
+}
+
+impl Context {
+    /// The implicit guard of promises written before any guard.
+    pub fn any() -> Context {
+        Context {
+            expr: "any".into(),
+            span: Span::default(),
+        }
+    }
+}
+
+fn syntax_error(error: pest::error::Error<Rule>, file: &Path) -> Error {
+    let offset = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((start, _)) => start,
+    };
+    let message = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => expected(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let at = Span {
+        start: offset,
+        end: offset,
+    };
+    Error::at(ErrorKind::Parse, message, file, at)
+}
+
+/// "syntax error: expected a promise or a class guard", from pest's list
+/// of rules that could have matched.
+fn expected(rules: &[Rule]) -> String {
+    let mut names: Vec<&str> = rules.iter().map(|r| rule_name(*r)).collect();
+    names.dedup();
+    match names.as_slice() {
+        [] => "syntax error".to_string(),
+        [one] => format!("syntax error: expected {one}"),
+        [init @ .., last] => {
+            format!("syntax error: expected {} or {last}", init.join(", "))
+        }
+    }
+}
+
+/// The English name of each rule, for error messages.
+fn rule_name(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::WHITESPACE | Rule::COMMENT => "white space",
+        Rule::policy => "a policy",
+        Rule::block => "a bundle or body",
+        Rule::bundle => "'bundle'",
+        Rule::body => "'body'",
+        Rule::promise_block => "'promise'",
+        Rule::block_type => "a block type",
+        Rule::block_name => "a block name",
+        Rule::params => "a parameter list",
+        Rule::param => "a parameter name",
+        Rule::body_item => "an attribute or a class guard",
+        Rule::setting => "an attribute",
+        Rule::section => "a promise type such as 'vars:'",
+        Rule::promise_type => "a promise type such as 'vars:'",
+        Rule::context => "a class guard",
+        Rule::quoted_context => "a quoted class guard",
+        Rule::class_context => "a class expression",
+        Rule::context_char => "a class expression",
+        Rule::promise => "a promise",
+        Rule::promiser => "a promiser string",
+        Rule::promisee => "'->'",
+        Rule::attribute => "an attribute",
+        Rule::attribute_name => "an attribute name",
+        Rule::rval => "a value",
+        Rule::list => "a list",
+        Rule::call => "a function call",
+        Rule::function_name => "a function name",
+        Rule::bare_word => "a name",
+        Rule::naked_var => "a variable reference",
+        Rule::var_body | Rule::var_nested => "a variable name",
+        Rule::string | Rule::dq_string | Rule::sq_string | Rule::bq_string => "a quoted string",
+        Rule::identifier | Rule::symbol | Rule::word_char => "a name",
+    }
+}
