@@ -33,6 +33,7 @@ use generated::{Grammar, Rule};
 /// Parses the policy text `source`, read from `file`.
 pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     let text = macros::strip(source, file)?;
+    pest::set_error_detail(true);
     let mut pairs = Grammar::parse(Rule::policy, &text).map_err(|e| syntax_error(e, file))?;
 
     let mut policy = Policy::default();
@@ -258,28 +259,61 @@ impl Context {
     }
 }
 
+/// A located syntax error saying what could have come where parsing got
+/// furthest: literal tokens such as `';'` and the rules being tried.
 fn syntax_error(error: pest::error::Error<Rule>, file: &Path) -> Error {
+    let Some(attempts) = error.parse_attempts() else {
+        let at = error_offset(&error);
+        return Error::at(ErrorKind::Parse, "syntax error", file, at);
+    };
+
+    let tokens = attempts.expected_tokens();
+    let mut names: Vec<String> = tokens
+        .iter()
+        .filter_map(|token| token_name(&token.to_string()))
+        .collect();
+    let rules = attempts.call_stacks().into_iter().filter_map(|s| s.parent);
+    let rules = rules.filter(|rule| *rule != Rule::policy);
+    names.extend(rules.map(|rule| rule_name(rule).to_string()));
+    names.sort();
+    names.dedup();
+
+    let at = Span {
+        start: attempts.max_position,
+        end: attempts.max_position,
+    };
+    Error::at(ErrorKind::Parse, expected(&names), file, at)
+}
+
+fn error_offset(error: &pest::error::Error<Rule>) -> Span {
     let offset = match error.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((start, _)) => start,
     };
-    let message = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => expected(positives),
-        pest::error::ErrorVariant::CustomError { message } => message.clone(),
-    };
-    let at = Span {
+    Span {
         start: offset,
         end: offset,
-    };
-    Error::at(ErrorKind::Parse, message, file, at)
+    }
 }
 
-/// "syntax error: expected a promise or a class guard", from pest's list
-/// of rules that could have matched.
-fn expected(rules: &[Rule]) -> String {
-    let mut names: Vec<&str> = rules.iter().map(|r| rule_name(*r)).collect();
-    names.dedup();
-    match names.as_slice() {
+/// A token in words: characters that start a kind of token are named
+/// by that kind; white space and comments are never worth naming.
+fn token_name(token: &str) -> Option<String> {
+    let name = match token {
+        "#" | "\u{feff}" => return None,
+        blank if blank.trim().is_empty() => return None,
+        "\"" | "'" | "`" => "a quoted string",
+        "_" => "a name",
+        "$" | "@" => "a variable reference",
+        range if range.contains("..") => "a name",
+        literal => return Some(format!("'{literal}'")),
+    };
+    Some(name.to_string())
+}
+
+/// "syntax error: expected ';' or ','".
+fn expected(names: &[String]) -> String {
+    match names {
         [] => "syntax error".to_string(),
         [one] => format!("syntax error: expected {one}"),
         [init @ .., last] => {
