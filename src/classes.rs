@@ -112,3 +112,42 @@ pub fn canonify(name: &str) -> String {
 
 /// The set of defined class names.
 pub type ClassSet = HashSet<String>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holds(expr: &str) -> bool {
+        let defined = |name: &str| matches!(name, "any" | "linux" | "a");
+        evaluate(expr, &defined).unwrap()
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or() {
+        assert!(holds("nope.linux|a"));
+        assert!(!holds("nope.(linux|a)"));
+        assert!(holds("nope&linux||a"));
+    }
+
+    #[test]
+    fn not_applies_to_the_nearest_operand() {
+        assert!(holds("!nope.linux"));
+        assert!(!holds("!(nope|linux)"));
+        assert!(holds("linux.!windows"));
+    }
+
+    #[test]
+    fn malformed_expressions_are_errors() {
+        let defined = |_: &str| true;
+        assert!(evaluate("(linux", &defined).is_err());
+        assert!(evaluate("linux..a", &defined).is_err());
+        assert!(evaluate("", &defined).is_err());
+    }
+
+    // cf-agent's canonify("a-b.c d/é") is "a_b_c_d___": each byte of a
+    // multi-byte character becomes one underscore.
+    #[test]
+    fn canonify_replaces_every_other_byte() {
+        assert_eq!(canonify("a-b.c d/é"), "a_b_c_d___");
+    }
+}

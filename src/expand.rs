@@ -142,3 +142,54 @@ pub fn first_iterable(text: &str, resolver: &dyn Resolver) -> Option<(Str, Vec<S
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names with scalar values; `l` is a list.
+    struct Vars;
+
+    impl Resolver for Vars {
+        fn resolve(&self, name: &str) -> Resolved {
+            match name {
+                "x" => Resolved::Scalar("1".into()),
+                "k" => Resolved::Scalar("a".into()),
+                "d[a]" => Resolved::Scalar("deep".into()),
+                "l" => Resolved::Items(vec!["p".into(), "q".into()]),
+                _ => Resolved::Missing,
+            }
+        }
+    }
+
+    #[test]
+    fn both_bracket_styles_expand() {
+        let e = expand("$(x) ${x}", &Vars);
+        assert_eq!((e.text.as_str(), e.complete), ("1 1", true));
+    }
+
+    #[test]
+    fn inner_references_expand_before_the_outer_name() {
+        assert_eq!(expand("$(d[$(k)])", &Vars).text, "deep");
+    }
+
+    #[test]
+    fn unresolved_references_stay_as_written() {
+        let e = expand("a $(nope) b $(l) ${x}", &Vars);
+        assert_eq!(e.text, "a $(nope) b $(l) 1");
+        assert!(!e.complete);
+    }
+
+    #[test]
+    fn unclosed_references_are_plain_text() {
+        let e = expand("$(x", &Vars);
+        assert_eq!((e.text.as_str(), e.complete), ("$(x", true));
+    }
+
+    #[test]
+    fn the_first_list_mentioned_is_found_first() {
+        let (name, items) = first_iterable("$(x) $(l) $(nope)", &Vars).unwrap();
+        assert_eq!((&*name, items.len()), ("l", 2));
+        assert!(first_iterable("$(x) $(nope)", &Vars).is_none());
+    }
+}

@@ -125,3 +125,34 @@ fn compare(ours: [u32; 3], theirs: [u32; 3]) -> std::cmp::Ordering {
     }
     std::cmp::Ordering::Equal
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(text: &str) -> String {
+        let out = strip(text, Path::new("t.cf")).unwrap();
+        assert_eq!(out.len(), text.len(), "offsets must not move");
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn regions_hold_for_this_version() {
+        let text = "@if minimum_version(3.18)\nnew\n@else\nold\n@endif\n";
+        assert_eq!(kept(text), "new");
+        let text = "@if minimum_version(3.22)\nnew\n@else\nold\n@endif\n";
+        assert_eq!(kept(text), "old");
+        assert_eq!(kept("@if at_version(3.21)\nyes\n@endif\n"), "yes");
+        assert_eq!(kept("@if before_version(3.21.1)\nyes\n@endif\n"), "yes");
+        let text = "@if between_versions(3.20, 3.22)\nyes\n@endif\n";
+        assert_eq!(kept(text), "yes");
+    }
+
+    #[test]
+    fn unbalanced_regions_are_errors() {
+        let path = Path::new("t.cf");
+        assert!(strip("@if minimum_version(3.1)\nx\n", path).is_err());
+        assert!(strip("@endif\n", path).is_err());
+        assert!(strip("@if nonsense\n@endif\n", path).is_err());
+    }
+}

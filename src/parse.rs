@@ -360,3 +360,108 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::identifier | Rule::symbol | Rule::word_char => "a name",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Policy {
+        match parse(text, Path::new("t.cf")) {
+            Ok(policy) => policy,
+            Err(e) => panic!("{}", e.render(Some(text))),
+        }
+    }
+
+    fn parse_err(text: &str) -> String {
+        let error = parse(text, Path::new("t.cf")).err();
+        error.map(|e| e.render(Some(text))).unwrap_or_default()
+    }
+
+    // cf-agent prints `q"q b\b n\nn` for "q\"q b\\b n\nn": a backslash
+    // goes before a quote or a backslash, every other one stays.
+    #[test]
+    fn unquote_drops_backslash_only_before_quotes_and_backslash() {
+        assert_eq!(&*unquote(r#""q\"q b\\b n\nn s\'s""#), r#"q"q b\b n\nn s's"#);
+        assert_eq!(&*unquote(r#"'q\'q d\"d'"#), r#"q'q d"d"#);
+        assert_eq!(&*unquote(r"`back\tick`"), r"back\tick");
+    }
+
+    #[test]
+    fn bundle_sections_guards_and_promises_are_read() {
+        let policy = parse_ok(
+            "bundle agent main(a, b) {\n vars:\n  linux.!windows::\n \
+             \"x\" -> { \"p\" } string => \"v\", comment => \"c\";\n \
+             reports:\n  \"$(x)\";\n}\n",
+        );
+        let bundle = &policy.bundles[0];
+        assert_eq!((&*bundle.kind, &*bundle.name), ("agent", "main"));
+        assert_eq!(bundle.params.len(), 2);
+        let vars = &bundle.sections[0];
+        assert_eq!(&*vars.promise_type, "vars");
+        let promise = &vars.promises[0];
+        assert_eq!(&*promise.context.expr, "linux.!windows");
+        assert_eq!(promise.attributes.len(), 2);
+        assert!(promise.promisee.is_some());
+        assert_eq!(&*bundle.sections[1].promises[0].context.expr, "any");
+    }
+
+    #[test]
+    fn rvals_of_every_kind_are_read() {
+        let policy = parse_ok(
+            "bundle agent main { vars: \"x\" slist => { \"a\", 'b', \
+             @(l), f(g(\"x\"), y), $(z), }; }",
+        );
+        let value = &policy.bundles[0].sections[0].promises[0].attributes[0];
+        let Rval::List(items, _) = &value.value else {
+            panic!("expected a list, got {:?}", value.value);
+        };
+        assert!(matches!(&items[2], Rval::ListRef(name, _) if &**name == "l"));
+        let Rval::Call(call) = &items[3] else {
+            panic!("expected a call, got {:?}", items[3]);
+        };
+        assert!(matches!(&call.args[0], Rval::Call(_)));
+        assert!(matches!(&call.args[1], Rval::Word(w, _) if &**w == "y"));
+        assert!(matches!(&items[4], Rval::Str(s, _) if &**s == "$(z)"));
+    }
+
+    #[test]
+    fn bodies_keep_the_guard_of_each_setting() {
+        let policy = parse_ok(
+            "body common control {\n bundlesequence => { \"main\" };\n \
+             linux::\n inputs => { \"lib.cf\" };\n}\n",
+        );
+        let body = &policy.bodies[0];
+        assert_eq!(&*body.settings[0].context.expr, "any");
+        assert_eq!(&*body.settings[1].context.expr, "linux");
+    }
+
+    #[test]
+    fn quoted_guards_keep_their_variables() {
+        let policy = parse_ok("bundle agent m { reports: \"$(c)\"::\n \"x\"; }");
+        let promise = &policy.bundles[0].sections[0].promises[0];
+        assert_eq!(&*promise.context.expr, "$(c)");
+    }
+
+    #[test]
+    fn comments_may_stand_anywhere() {
+        parse_ok(
+            "# head\nbundle # a\n agent main # b\n { # c\n vars: # d\n \
+             \"x\" # e\n string # f\n => # g\n \"y\" # h\n ; # i\n }",
+        );
+    }
+
+    #[test]
+    fn missing_semicolon_is_located_and_named() {
+        let text = "bundle agent main {\nvars:\n  \"x\" string => \"a\"\n  \"y\";\n}\n";
+        let message = parse_err(text);
+        assert!(message.starts_with("t.cf:4:3: error:"), "{message}");
+        assert!(message.contains("expected ',' or ';'"), "{message}");
+    }
+
+    #[test]
+    fn unfinished_call_says_what_may_follow() {
+        let message = parse_err("bundle agent m { vars: \"x\" string => f(\"a\", ; }");
+        assert!(message.contains("1:45"), "{message}");
+        assert!(message.contains("a quoted string"), "{message}");
+    }
+}
