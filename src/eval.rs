@@ -1,10 +1,12 @@
 //! The evaluator: runs the bundlesequence as cf-agent does.
 //!
-//! Each bundle is evaluated in up to three passes; in every pass the
-//! promise types run in cf-agent's normal order (`meta`, `vars`,
-//! `classes`, `methods`, `reports`). Variables and classes are evaluated
-//! again on each pass, so a promise waiting for a later definition
-//! resolves then. Reports and methods act once: a report whose text still
+//! Each bundle is evaluated in three passes; in every pass the promise
+//! types run in cf-agent's normal order (`meta`, `vars`, `classes`,
+//! `methods`, `reports`), with `vars` evaluated once more right after
+//! `classes`, so that a variable guarded by a class of the same bundle
+//! is set before that pass's reports, as cf-agent sets it. Variables and
+//! classes are evaluated again on each pass, so a promise waiting for a
+//! later definition resolves then. Reports and methods act once: a report whose text still
 //! holds a reference waits for the last pass and then prints as it
 //! stands. Other promise types are skipped: cfmini never changes the
 //! machine.
@@ -29,8 +31,20 @@ const PASSES: usize = 3;
 /// How deep `methods` may nest bundles before the evaluator stops.
 const MAX_BUNDLE_DEPTH: usize = 100;
 
-/// The promise types the evaluator runs, in cf-agent's normal order.
+/// The promise types the evaluator runs.
 const EVALUATED_TYPES: [&str; 5] = ["meta", "vars", "classes", "methods", "reports"];
+
+/// The steps of one pass over a bundle, in cf-agent's normal order.
+const PASS_STEPS: [&str; 6] = ["meta", "vars", "classes", "vars", "methods", "reports"];
+
+/// The steps of one round of evaluating a common bundle ahead of the
+/// bundlesequence.
+const COMMON_STEPS: [&str; 3] = ["vars", "classes", "vars"];
+
+/// How many rounds of [`COMMON_STEPS`] run ahead of the bundlesequence.
+/// Three is what matches cf-agent 3.21: a chain of classes and variables
+/// that each wait for the one before reaches as far in cf-agent.
+const COMMON_ROUNDS: usize = 3;
 
 /// How a run is set up.
 #[derive(Clone, Debug, Default)]
@@ -172,9 +186,9 @@ impl<'a> Evaluator<'a> {
     /// cf-agent evaluates every common bundle's variables and classes
     /// before it runs the bundlesequence.
     fn evaluate_common(&mut self, bundle: &'a Bundle) -> Result<(), Error> {
-        for pass in 1..=PASSES {
-            for promise_type in ["vars", "classes"] {
-                self.run_section(bundle, promise_type, pass)?;
+        for _ in 0..COMMON_ROUNDS {
+            for promise_type in COMMON_STEPS {
+                self.run_section(bundle, promise_type, 1)?;
             }
         }
         Ok(())
@@ -247,7 +261,7 @@ impl<'a> Evaluator<'a> {
 
         let mut result = Ok(());
         for pass in 1..=PASSES {
-            for promise_type in EVALUATED_TYPES {
+            for promise_type in PASS_STEPS {
                 result = result.and(self.run_section(bundle, promise_type, pass));
             }
             if pass == 1 {
@@ -384,7 +398,8 @@ impl<'a> Evaluator<'a> {
             || self.local_classes.last().is_some_and(|c| c.contains(name))
     }
 
-    /// `if`, `ifvarclass` and `unless`; an unresolved condition fails.
+    /// `if`, `ifvarclass` and `unless`. An unresolved condition is not
+    /// true: `if` skips the promise and `unless` lets it run.
     fn condition_holds(&self, promise: &Promise, scope: &str, bindings: &Bindings) -> bool {
         let frame = self.frame(scope, bindings);
         for attribute in &promise.attributes {
@@ -393,9 +408,9 @@ impl<'a> Evaluator<'a> {
                 "unless" => false,
                 _ => continue,
             };
-            match frame.class_value(&attribute.value) {
-                Some(holds) if holds == wanted => {}
-                _ => return false,
+            let holds = frame.class_value(&attribute.value).unwrap_or(false);
+            if holds != wanted {
+                return false;
             }
         }
         true
