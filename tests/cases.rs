@@ -212,7 +212,7 @@ fn compare(expected: &str, actual: &str, actual_source: &str) -> Option<String> 
         return Some("the outputs differ only in line endings or the final newline".into());
     }
     Some(format!(
-        "(- expected, + actual)\n{}",
+        "(- expected, + {actual_source})\n{}",
         line_diff(expected, actual)
     ))
 }
