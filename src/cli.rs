@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::check;
 use crate::error::{Error, exit};
 use crate::eval::{self, Options};
 use crate::load::{self, Loaded};
@@ -79,9 +80,9 @@ pub fn main() -> i32 {
 }
 
 fn run(args: RunArgs) -> i32 {
-    let loaded = match load::load(&args.file) {
+    let loaded = match load_checked(&args.file) {
         Ok(loaded) => loaded,
-        Err(e) => return report_load_error(&e, &args.file),
+        Err(code) => return code,
     };
     let options = Options {
         sysroot: args.sysroot.unwrap_or_else(default_sysroot),
@@ -103,10 +104,24 @@ fn run(args: RunArgs) -> i32 {
 }
 
 fn check(file: &Path) -> i32 {
-    match load::load(file) {
+    match load_checked(file) {
         Ok(_) => exit::SUCCESS,
-        Err(e) => report_load_error(&e, file),
+        Err(code) => code,
     }
+}
+
+/// Loads and checks a policy; on failure prints every error and gives
+/// the exit code.
+fn load_checked(file: &Path) -> Result<Loaded, i32> {
+    let loaded = load::load(file).map_err(|e| report_load_error(&e, file))?;
+    let errors = check::check(&loaded.policy, file);
+    let Some(first) = errors.first() else {
+        return Ok(loaded);
+    };
+    for error in &errors {
+        report(error, &loaded);
+    }
+    Err(first.kind.exit_code())
 }
 
 /// `CFENGINE_TEST_OVERRIDE_PROCDIR` names a directory holding `proc/`,

@@ -692,7 +692,8 @@ fn rval_texts<'p>(rval: &'p Rval, texts: &mut Vec<&'p str>) {
     }
 }
 
-fn is_var_type(name: &str) -> bool {
+/// Whether `name` is the attribute that gives a `vars` promise its type.
+pub fn is_var_type(name: &str) -> bool {
     matches!(
         name,
         "string" | "int" | "real" | "slist" | "ilist" | "rlist" | "data"

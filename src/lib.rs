@@ -9,6 +9,7 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod check;
 pub mod classes;
 pub mod cli;
 pub mod error;
@@ -18,5 +19,6 @@ pub mod json;
 pub mod load;
 pub mod macros;
 pub mod parse;
+pub mod syntax;
 pub mod system;
 pub mod value;

@@ -1,0 +1,200 @@
+//! The checks cf-promises makes before cf-agent runs a policy, as far as
+//! cfmini reproduces them: known bundle types, promise types allowed in
+//! each bundle type, known attributes, function arity, integer literals,
+//! one type per variable promise and a bundlesequence of defined
+//! bundles. Each finding is a located error; a policy with any is not
+//! run.
+
+use std::path::Path;
+
+use crate::ast::{Body, Bundle, Call, Policy, Promise, Rval, Span};
+use crate::error::{Error, ErrorKind};
+use crate::eval::{int_text, is_var_type};
+use crate::syntax::syntax;
+
+/// Every problem found in `policy`, read from `file`.
+pub fn check(policy: &Policy, file: &Path) -> Vec<Error> {
+    let mut checker = Checker {
+        policy,
+        file,
+        errors: Vec::new(),
+    };
+    for bundle in &policy.bundles {
+        checker.bundle(bundle);
+    }
+    for body in &policy.bodies {
+        checker.body(body);
+    }
+    checker.bundlesequence();
+    checker.errors
+}
+
+struct Checker<'a> {
+    policy: &'a Policy,
+    file: &'a Path,
+    errors: Vec<Error>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, span: Span, message: String) {
+        let error = Error::at(ErrorKind::Check, message, self.file, span);
+        self.errors.push(error);
+    }
+
+    fn bundle(&mut self, bundle: &Bundle) {
+        let Some(allowed) = syntax().promise_types_of(&bundle.kind) else {
+            let message = format!("unknown bundle type '{}'", bundle.kind);
+            return self.error(bundle.span, message);
+        };
+        for section in &bundle.sections {
+            let promise_type = &*section.promise_type;
+            if syntax().is_promise_type(promise_type) && !allowed.contains(&promise_type) {
+                let message = format!(
+                    "promise type '{promise_type}' is not allowed in a \
+                     '{}' bundle",
+                    bundle.kind
+                );
+                self.error(section.span, message);
+            }
+            for promise in &section.promises {
+                self.promise(promise_type, promise);
+            }
+        }
+    }
+
+    fn promise(&mut self, promise_type: &str, promise: &Promise) {
+        let custom = !syntax().is_promise_type(promise_type);
+        let mut var_type: Option<&str> = None;
+        for attribute in &promise.attributes {
+            let name = &*attribute.name;
+            let known = syntax().promise_attribute(promise_type, name);
+            if known.is_none() && !custom {
+                let message = format!(
+                    "unknown attribute '{name}' for promise type \
+                     '{promise_type}'"
+                );
+                self.error(attribute.span, message);
+            }
+            // cf-promises checks calls only where it evaluates ahead of
+            // running: in vars and classes promises.
+            if matches!(promise_type, "vars" | "classes") {
+                self.calls(&attribute.value);
+            }
+
+            if promise_type != "vars" || !is_var_type(name) {
+                continue;
+            }
+            if let Some(earlier) = var_type.replace(name) {
+                let message = format!(
+                    "variable '{}' is given type '{name}' after '{earlier}'",
+                    promise.promiser
+                );
+                self.error(attribute.span, message);
+            }
+            self.literal(name, &attribute.value);
+        }
+    }
+
+    /// Integer literals must read as integers, as cf-promises insists;
+    /// cf-promises lets malformed reals through to run time.
+    fn literal(&mut self, var_type: &str, rval: &Rval) {
+        let Rval::Str(text, span) = rval else { return };
+        if var_type == "int" && !text.contains('$') && int_text(text).is_none() {
+            let message = format!("cannot parse '{text}' as an integer");
+            self.error(*span, message);
+        }
+    }
+
+    /// Calls anywhere inside `rval`: the function must exist, and take
+    /// as many arguments as it was given.
+    fn calls(&mut self, rval: &Rval) {
+        match rval {
+            Rval::List(items, _) => items.iter().for_each(|i| self.calls(i)),
+            Rval::Call(call) => {
+                self.call(call);
+                call.args.iter().for_each(|a| self.calls(a));
+            }
+            _ => {}
+        }
+    }
+
+    fn call(&mut self, call: &Call) {
+        let Some(function) = syntax().function(&call.name) else {
+            let message = format!("unknown function '{}'", call.name);
+            return self.error(call.span, message);
+        };
+        let expected = function.params.len();
+        if !function.variadic && call.args.len() != expected {
+            let message = format!(
+                "function '{}' takes {expected} arguments, got {}",
+                call.name,
+                call.args.len()
+            );
+            self.error(call.span, message);
+        }
+    }
+
+    fn body(&mut self, body: &Body) {
+        if &*body.keyword != "body" {
+            return;
+        }
+        let Some(known) = syntax().body_attributes(&body.kind) else {
+            return;
+        };
+        for setting in &body.settings {
+            let attribute = &setting.attribute;
+            if !known.contains_key(&*attribute.name) {
+                let message = format!(
+                    "unknown attribute '{}' for 'body {} {}'",
+                    attribute.name, body.kind, body.name
+                );
+                self.error(attribute.span, message);
+            }
+        }
+    }
+
+    /// Every bundle named literally in the bundlesequence must exist.
+    fn bundlesequence(&mut self) {
+        let names = self.sequence_names();
+        for (name, span) in names {
+            let name = name.strip_prefix("default:").unwrap_or(&name);
+            let defined = self.policy.bundles.iter().any(|b| &*b.name == name);
+            if !defined {
+                let message = format!(
+                    "bundle '{name}' listed in the bundlesequence is not \
+                     defined"
+                );
+                self.error(span, message);
+            }
+        }
+    }
+
+    fn sequence_names(&self) -> Vec<(String, Span)> {
+        let settings = self
+            .policy
+            .bodies
+            .iter()
+            .filter(|b| &*b.kind == "common" && &*b.name == "control")
+            .flat_map(|b| &b.settings)
+            .filter(|s| &*s.attribute.name == "bundlesequence");
+        let mut names = Vec::new();
+        for setting in settings {
+            let items = match &setting.attribute.value {
+                Rval::List(items, _) => items.as_slice(),
+                other => std::slice::from_ref(other),
+            };
+            for item in items {
+                match item {
+                    Rval::Str(name, span) | Rval::Word(name, span) if !name.contains('$') => {
+                        names.push((name.to_string(), *span));
+                    }
+                    Rval::Call(call) => {
+                        names.push((call.name.to_string(), call.span));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        names
+    }
+}
