@@ -22,6 +22,7 @@ use crate::builtins::{self, Call, Env};
 use crate::classes::{self, ClassSet, canonify};
 use crate::error::{Error, ErrorKind};
 use crate::expand::{self, Expansion, Resolved, Resolver};
+use crate::syntax::syntax;
 use crate::system;
 use crate::value::{Data, ListKind, ScalarKind, Str, Value};
 
@@ -783,7 +784,11 @@ impl Frame<'_, '_> {
 
     fn call(&self, call: &crate::ast::Call) -> Result<Value, Pending> {
         let Some(builtin) = builtins::find(&call.name) else {
-            return Err(Pending::Failed(format!("unknown function '{}'", call.name)));
+            let message = match syntax().function(&call.name) {
+                Some(_) => format!("function '{}' is not provided by cfmini", call.name),
+                None => format!("unknown function '{}'", call.name),
+            };
+            return Err(Pending::Failed(message));
         };
         let count = call.args.len();
         if count < builtin.min_args || builtin.max_args.is_some_and(|max| count > max) {
