@@ -160,6 +160,9 @@ pub fn parse(text: &str) -> Result<Data, String> {
     }
 }
 
+/// What reading one value gives.
+type Parsed = Result<Data, String>;
+
 /// A cursor over JSON text.
 struct Reader<'a> {
     text: &'a [u8],
@@ -195,7 +198,10 @@ impl Reader<'_> {
 
     fn unexpected(&self) -> String {
         match self.peek() {
-            Some(c) if c.is_ascii_graphic() => self.error(&format!("unexpected '{}'", c as char)),
+            Some(c) if c.is_ascii_graphic() => {
+                let c = c as char;
+                self.error(&format!("unexpected '{c}'"))
+            }
             Some(c) => self.error(&format!("unexpected byte {c:#04x}")),
             None => self.error("unexpected end"),
         }
@@ -213,7 +219,7 @@ impl Reader<'_> {
         }
     }
 
-    fn nested(&mut self, read: fn(&mut Self) -> Result<Data, String>) -> Result<Data, String> {
+    fn nested(&mut self, read: fn(&mut Self) -> Parsed) -> Parsed {
         if self.depth >= MAX_DEPTH {
             return Err(self.error("containers nested too deep"));
         }

@@ -75,6 +75,30 @@ pub struct Builtin {
 /// Every builtin, sorted by name.
 pub static TABLE: &[Builtin] = &[
     Builtin {
+        name: "canonify",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the string with every byte but letters, digits and _ made _",
+        run: strings::canonify,
+    },
+    Builtin {
+        name: "concat",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the strings one after another",
+        run: strings::concat,
+    },
+    Builtin {
+        name: "format",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the template with printf-style conversions filled in",
+        run: strings::format,
+    },
+    Builtin {
         name: "getindices",
         min_args: 1,
         max_args: Some(1),
