@@ -6,12 +6,15 @@
 //! so a builtin only reads arguments that exist.
 
 mod data;
+#[cfg(test)]
+mod fake;
 mod network;
 mod strings;
 
 use std::path::Path;
+use std::rc::Rc;
 
-use crate::value::{Data, Value};
+use crate::value::{Data, ScalarKind, Str, Value};
 
 /// What a builtin needs from the evaluator besides its arguments.
 pub trait Env {
@@ -70,14 +73,104 @@ pub struct Builtin {
 }
 
 /// Every builtin, sorted by name.
-pub static TABLE: &[Builtin] = &[Builtin {
-    name: "network_connections",
-    min_args: 0,
-    max_args: Some(0),
-    returns: Returns::Data,
-    doc: "the sockets in /proc/net/{tcp,tcp6,udp,udp6}",
-    run: network::network_connections,
-}];
+pub static TABLE: &[Builtin] = &[
+    Builtin {
+        name: "canonify",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the string with every byte but letters, digits and _ made _",
+        run: strings::canonify,
+    },
+    Builtin {
+        name: "concat",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the strings one after another",
+        run: strings::concat,
+    },
+    Builtin {
+        name: "format",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the template with printf-style conversions filled in",
+        run: strings::format,
+    },
+    Builtin {
+        name: "getindices",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Slist,
+        doc: "the positions of an array or the keys of an object",
+        run: data::getindices,
+    },
+    Builtin {
+        name: "getvalues",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Slist,
+        doc: "every primitive in a collection, depth first",
+        run: data::getvalues,
+    },
+    Builtin {
+        name: "join",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the top-level elements of a collection joined by a separator",
+        run: data::join,
+    },
+    Builtin {
+        name: "length",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Int,
+        doc: "how many top-level elements a collection has",
+        run: data::length,
+    },
+    Builtin {
+        name: "mergedata",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Data,
+        doc: "the collections merged into one container",
+        run: data::mergedata,
+    },
+    Builtin {
+        name: "network_connections",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Data,
+        doc: "the sockets in /proc/net/{tcp,tcp6,udp,udp6}",
+        run: network::network_connections,
+    },
+    Builtin {
+        name: "nth",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the element at a position or key of a collection",
+        run: data::nth,
+    },
+    Builtin {
+        name: "parsejson",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "the container JSON text holds",
+        run: data::parsejson,
+    },
+    Builtin {
+        name: "storejson",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "a collection as indented JSON text",
+        run: data::storejson,
+    },
+];
 
 /// The row of the builtin called `name`.
 pub fn find(name: &str) -> Option<&'static Builtin> {
@@ -98,25 +191,151 @@ impl Call<'_> {
         }
     }
 
-    /// Argument `i` as a collection: a list or data value passed with
-    /// `@(x)` or a nested call, a variable named by a string, or inline
-    /// JSON text, in that order, as cf-agent resolves it.
-    pub fn collection(&self, i: usize) -> Result<Value, String> {
+    /// Argument `i` as an integer, read as cf-agent reads integers in
+    /// function arguments (see [`parse_int`]).
+    pub fn int(&self, i: usize) -> Result<i64, String> {
+        let text = self.string(i)?;
+        parse_int(text).ok_or_else(|| {
+            format!(
+                "function '{}' expected an integer as argument {}, got '{}'",
+                self.name,
+                i + 1,
+                text
+            )
+        })
+    }
+
+    /// Argument `i` resolved as cf-agent resolves a collection argument:
+    /// a list or data value passed with `@(x)` or a nested call, else the
+    /// variable named by the string (of any type), else inline JSON text
+    /// holding an array or object; `None` when it is none of these.
+    pub fn resolve(&self, i: usize) -> Option<Value> {
         let text = match &self.args[i] {
             Value::Scalar(_, text) => text,
-            value => return Ok(value.clone()),
+            value => return Some(value.clone()),
         };
         if let Some(value) = self.env.lookup(text) {
-            return Ok(value);
+            return Some(value);
         }
         match crate::json::parse(text) {
-            Ok(data) if data.is_container() => Ok(Value::Data(data.into())),
-            _ => Err(format!(
-                "function '{}' could not find variable '{}'",
-                self.name, text
-            )),
+            Ok(data) => Some(Value::Data(data.into())),
+            Err(_) => None,
         }
     }
+
+    /// Argument `i` as a list or a data container, resolved as
+    /// [`Call::resolve`] does; a scalar variable is an error.
+    pub fn collection(&self, i: usize) -> Result<Collection, String> {
+        match self.resolve(i) {
+            Some(Value::List(_, items)) => Ok(Collection::List(items)),
+            Some(Value::Data(d)) => Ok(Collection::Data(d)),
+            Some(scalar) => Err(format!(
+                "function '{}' expected a list or data container as \
+                 argument {}, got {} variable '{}'",
+                self.name,
+                i + 1,
+                scalar.type_name(),
+                self.arg_text(i),
+            )),
+            None => Err(self.missing(i)),
+        }
+    }
+
+    /// The error for argument `i` naming no variable.
+    pub fn missing(&self, i: usize) -> String {
+        format!(
+            "function '{}' could not find variable '{}'",
+            self.name,
+            self.arg_text(i)
+        )
+    }
+
+    /// The text of argument `i` when it is a scalar, else empty.
+    fn arg_text(&self, i: usize) -> &str {
+        match &self.args[i] {
+            Value::Scalar(_, text) => text,
+            _ => "",
+        }
+    }
+}
+
+/// Reads an integer as cf-agent reads one in a function argument: like
+/// C's `strtol` (leading blanks, a sign, digits, saturating), then one
+/// trailing byte may be a unit (`k` 1000, `K` 1024, `m`, `M`, `g`, `G`)
+/// or `%`, which cf-agent encodes as a negative number; any other single
+/// trailing byte is ignored and two or more are an error. `inf` is
+/// cf-agent's infinity, 999999999.
+pub fn parse_int(text: &str) -> Option<i64> {
+    let text = text.trim_start_matches(is_c_space);
+    if text == "inf" {
+        return Some(999_999_999);
+    }
+    let (value, rest) = strtol(text)?;
+    let mut suffix = rest.bytes();
+    let scale: i64 = match (suffix.next(), suffix.next()) {
+        (None, _) => 1,
+        (Some(_), Some(_)) => return None,
+        (Some(b'%'), None) => -1,
+        (Some(unit), None) => unit_scale(unit),
+    };
+    Some(value.saturating_mul(scale))
+}
+
+fn unit_scale(unit: u8) -> i64 {
+    match unit {
+        b'k' => 1000,
+        b'K' => 1024,
+        b'm' => 1_000_000,
+        b'M' => 1 << 20,
+        b'g' => 1_000_000_000,
+        b'G' => 1 << 30,
+        _ => 1,
+    }
+}
+
+/// Whether `c` is blank as C's `isspace` sees it.
+pub fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')
+}
+
+/// C's `strtol` in base 10 on text without leading blanks: the value of
+/// an optional sign and at least one digit, saturating at the bounds of
+/// `i64`, and the text after them.
+pub fn strtol(text: &str) -> Option<(i64, &str)> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+
+    let mut value: i64 = 0;
+    for d in unsigned[..digits].bytes() {
+        let d = i64::from(d - b'0');
+        value = value.saturating_mul(10);
+        value = if negative {
+            value.saturating_sub(d)
+        } else {
+            value.saturating_add(d)
+        };
+    }
+    Some((value, &unsigned[digits..]))
+}
+
+/// A list or a data container, as a collection argument resolves.
+pub enum Collection {
+    /// The items of a list of any kind.
+    List(Rc<[Str]>),
+    /// A data container.
+    Data(Rc<Data>),
+}
+
+/// An integer scalar as a builtin result.
+pub fn int(n: i64) -> Value {
+    Value::Scalar(ScalarKind::Int, n.to_string().into())
 }
 
 /// A data container as a builtin result.
