@@ -8,6 +8,7 @@
 mod data;
 #[cfg(test)]
 mod fake;
+mod logic;
 mod network;
 mod strings;
 
@@ -113,6 +114,14 @@ pub static TABLE: &[Builtin] = &[
         returns: Returns::Slist,
         doc: "every primitive in a collection, depth first",
         run: data::getvalues,
+    },
+    Builtin {
+        name: "isvariable",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether a variable by that name is defined",
+        run: logic::isvariable,
     },
     Builtin {
         name: "join",

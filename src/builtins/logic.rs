@@ -1,0 +1,31 @@
+//! Builtins that answer with a class: true as `any`, false as `!any`,
+//! so that the result reads as a class expression wherever it is used.
+
+use super::{Call, CallResult};
+use crate::value::Value;
+
+/// The class expression for a truth value.
+pub fn class(holds: bool) -> Value {
+    Value::string(if holds { "any" } else { "!any" })
+}
+
+/// `isvariable(name)`: whether a variable, array element or data node
+/// by that name is defined.
+pub fn isvariable(call: &Call) -> CallResult {
+    let name = call.string(0)?;
+    Ok(class(call.env.lookup(name).is_some()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::text;
+
+    // cf-agent: isvariable("s") holds where s is defined and
+    // isvariable("nope") does not; names inside data and arrays are
+    // pinned by the language case fn_isvariable.
+    #[test]
+    fn isvariable_holds_for_defined_names_only() {
+        assert_eq!(text("isvariable", &["s"]), "any");
+        assert_eq!(text("isvariable", &["nope"]), "!any");
+    }
+}
