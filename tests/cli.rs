@@ -1,0 +1,160 @@
+//! The command line as a user meets it: exit codes, error locations and
+//! help, run against the built binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cfmini(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cfmini"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cfmini runs")
+}
+
+/// Writes `text` to a fresh file under the target directory.
+fn policy_file(name: &str, text: &str) -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn run_prints_reports_and_exits_0() {
+    let file = policy_file("ok.cf", "bundle agent main { reports: \"hi\"; }\n");
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "R: hi\n");
+}
+
+#[test]
+fn syntax_error_shows_file_line_column_source_and_caret() {
+    let text = "bundle agent main {\nvars:\n  \"x\" string => \"a\"\n  \"y\";\n}\n";
+    let file = policy_file("syntax.cf", text);
+    for command in ["run", "check"] {
+        let output = cfmini(&[command, &file]);
+        assert_eq!(output.status.code(), Some(3));
+        let message = stderr(&output);
+        let expected = [
+            format!("{file}:4:3: error: syntax error: expected ',' or ';'"),
+            "    \"y\";".to_string(),
+            "    ^".to_string(),
+        ]
+        .join("\n");
+        let message = message.trim_end();
+        assert!(message.ends_with(&expected), "{message}");
+        assert!(stdout(&output).is_empty());
+    }
+}
+
+#[test]
+fn check_lists_every_error_and_exits_3() {
+    let text = "body common control { bundlesequence => { \"nope\" }; }\n\
+                bundle agent main { vars: \"i\" int => \"abc\";\n\
+                \"j\" string => nosuchfn(); }\n";
+    let file = policy_file("checks.cf", text);
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    assert!(
+        message.contains(":2:38: error: cannot parse 'abc'"),
+        "{message}"
+    );
+    assert!(message.contains(":3:15: error: unknown function 'nosuchfn'"));
+    assert!(message.contains(":1:43: error: bundle 'nope' listed"));
+}
+
+#[test]
+fn check_accepts_every_case_and_example() {
+    let dirs = ["tests/cases", "policies"];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in dirs {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "cf") {
+                let output = cfmini(&["check", path.to_str().unwrap()]);
+                assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            }
+        }
+    }
+}
+
+#[test]
+fn unreadable_files_and_bad_arguments_exit_2() {
+    let output = cfmini(&["run", "/nonexistent/policy.cf"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot read '/nonexistent/policy.cf'"));
+
+    let output = cfmini(&["check", "/"]);
+    assert_eq!(output.status.code(), Some(2));
+
+    let output = cfmini(&["run"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = cfmini(&["frobnicate"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn failed_function_exits_1_and_names_it() {
+    // Every /proc/net file missing: cf-agent leaves the variable
+    // undefined, so the report prints its reference.
+    let text = "bundle agent main { vars: \"n\" data => network_connections();\n\
+                reports: \"n=$(n[tcp])\"; }\n";
+    let file = policy_file("failed.cf", text);
+    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-root");
+    std::fs::create_dir_all(&empty).unwrap();
+    let output = cfmini(&["run", &file, "--sysroot", empty.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "R: n=$(n[tcp])\n");
+    assert!(stderr(&output).contains("network_connections"));
+}
+
+#[test]
+fn not_utf8_is_a_parse_error() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.cf");
+    std::fs::write(&path, b"bundle agent main { reports: \"caf\xe9\"; }").unwrap();
+    let output = cfmini(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("not UTF-8"));
+}
+
+#[test]
+fn help_states_the_exit_codes() {
+    for args in [&["--help"][..], &["run", "--help"], &["check", "--help"]] {
+        let output = cfmini(args);
+        assert_eq!(output.status.code(), Some(0));
+        let help = stdout(&output);
+        assert!(help.contains("3  parse or check error"), "{help}");
+        assert!(help.contains("1  the policy ran but something failed"));
+    }
+}
+
+#[test]
+fn procdir_variable_stands_for_sysroot() {
+    let policy = "policies/network_connections.cf";
+    let with_flag = cfmini(&["run", policy, "--sysroot", "tests/fixtures/proc/loopback"]);
+    let with_variable = Command::new(env!("CARGO_BIN_EXE_cfmini"))
+        .args(["run", policy])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env(
+            "CFENGINE_TEST_OVERRIDE_PROCDIR",
+            "tests/fixtures/proc/loopback",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(with_flag.status.code(), Some(0));
+    assert!(stdout(&with_flag).contains("R: tcp: 8 sockets"));
+    assert_eq!(stdout(&with_flag), stdout(&with_variable));
+}
