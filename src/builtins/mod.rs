@@ -6,7 +6,7 @@
 //! so a builtin only reads arguments that exist.
 
 mod data;
-mod network;
+pub mod network;
 mod strings;
 
 use std::path::Path;
