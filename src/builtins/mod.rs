@@ -9,7 +9,7 @@ mod data;
 #[cfg(test)]
 mod fake;
 mod logic;
-mod network;
+pub mod network;
 mod strings;
 
 use std::path::Path;

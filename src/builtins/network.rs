@@ -1,8 +1,780 @@
 //! `network_connections()`: the sockets the kernel lists in `/proc/net`.
+//!
+//! It takes the socket tables `proc/net/{tcp,tcp6,udp,udp6}` under a
+//! sysroot and hands on one data container with a key per table that
+//! could be opened, each an array of `{local, remote, state}` objects.
+//! The result is what cf-agent 3.21 builds from the same bytes, its
+//! quirks included, because policies compare these strings:
+//!
+//! - A line counts when it reads, in C regex terms,
+//!   `^\s*[0-9]+:\s+[0-9A-F:]+\s+[0-9A-F:]+\s+[0-9]+`; whatever follows
+//!   is ignored, and the line ends early at a NUL byte.
+//! - The state is the leading decimal digits of the state column, so
+//!   the kernel's hex `0A` (listening) reads as 0; see [`state_name`].
+//! - An address token is read by its length, whatever the table: 8 or
+//!   13 characters as IPv4 (`0100007F:0016` is 127.0.0.1 port 22), 32
+//!   or 37 as IPv6, shown as eight 16-bit groups in the order the
+//!   kernel writes them (`::1` becomes `0:0:0:0:0:0:100:0`).
+//! - A token of another length, or one the scan rejects, is kept as
+//!   text under `raw_local` or `raw_remote` in place of the object.
+//!
+//! One case is not matched: for a 32-character IPv6 token without a
+//! port cf-agent prints whatever its port variable held, different on
+//! every run; such a line is skipped here.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{ErrorKind, Read};
+use std::path::{Path, PathBuf};
 
 use super::{Call, CallResult};
+use crate::value::{Data, Object, Str};
 
-/// Not yet reading `/proc`: fails as when no file exists.
-pub fn network_connections(_call: &Call) -> CallResult {
-    Err("network_connections: no /proc/net files could be read".into())
+/// The tables read, in the order their keys appear in the result.
+pub const TABLES: [&str; 4] = ["tcp", "tcp6", "udp", "udp6"];
+
+/// Names of the states cf-agent knows, indexed by its decimal code.
+const STATE_NAMES: [&str; 12] = [
+    "UNKNOWN",
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+];
+
+/// How many distinct address strings one call shares; addresses past
+/// this get their own string, so a host with a million peers does not
+/// also hold a million-entry map.
+const ADDRESS_CACHE_LIMIT: usize = 1 << 16;
+
+/// How much of a table is read at a time: tables are streamed, as a
+/// million sockets make a table of 150 MB.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// `network_connections()`: the socket tables under the sysroot; fails,
+/// leaving the variable undefined, when none of them can be opened.
+pub fn network_connections(call: &Call) -> CallResult {
+    let dir = proc_net_dir(call.env.sysroot());
+    match read_connections(&dir) {
+        Some(tables) => Ok(super::data(tables)),
+        None => Err(format!(
+            "function '{}' found none of {{tcp,tcp6,udp,udp6}} in '{}'",
+            call.name,
+            dir.display()
+        )),
+    }
+}
+
+/// The directory holding the socket tables when `sysroot` stands for
+/// `/`. cf-agent run with `CFENGINE_TEST_OVERRIDE_PROCDIR=DIR` reads
+/// `DIR/proc/net`, so that `DIR` is the sysroot to pass here.
+pub fn proc_net_dir(sysroot: &Path) -> PathBuf {
+    sysroot.join("proc/net")
+}
+
+/// The object `network_connections()` returns for the tables in
+/// `proc_net_dir`, or `None` when none of them can be opened.
+pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
+    let mut builder = RowBuilder::new();
+    let mut tables = Vec::with_capacity(TABLES.len());
+    for name in TABLES {
+        // A table that cannot be opened is left out; one that opens but
+        // fails to read, such as a directory in its place, gives the
+        // rows read before the failure, as cf-agent lists it.
+        if let Ok(file) = File::open(proc_net_dir.join(name)) {
+            let rows = builder.read_table(file);
+            tables.push((Str::from(name), Data::Array(rows)));
+        }
+    }
+
+    if tables.is_empty() {
+        return None;
+    }
+    Some(Data::Object(Object::from_unique_pairs(tables)))
+}
+
+/// The rows cf-agent makes of one table's bytes.
+pub fn parse_table(bytes: &[u8]) -> Vec<Data> {
+    let mut rows = Vec::new();
+    RowBuilder::new().add_rows(bytes, &mut rows);
+    rows
+}
+
+/// The name cf-agent gives a state column, read as decimal up to its
+/// first other byte; `None`, skipping the line, when it starts with no
+/// digit.
+pub fn state_name(column: &[u8]) -> Option<&'static str> {
+    let digits = &column[..count_digits(column)];
+    (!digits.is_empty()).then(|| STATE_NAMES[state_code(digits)])
+}
+
+/// The index into [`STATE_NAMES`] for a state column's leading digits.
+fn state_code(digits: &[u8]) -> usize {
+    // cf-agent converts the digits to a C long, which saturates, and
+    // keeps the low 32 bits: 4294967297 reads as 1, 2^64 + 1 as -1.
+    let long = digits.iter().fold(0i64, |value, digit| {
+        value
+            .saturating_mul(10)
+            .saturating_add(i64::from(digit.wrapping_sub(b'0')))
+    });
+    let code = long as i32;
+    match usize::try_from(code) {
+        Ok(index) if index < STATE_NAMES.len() => index,
+        _ => 0,
+    }
+}
+
+/// The three columns of a line that cf-agent reads.
+#[derive(Debug, PartialEq)]
+struct Columns<'a> {
+    local: &'a [u8],
+    remote: &'a [u8],
+    state_digits: &'a [u8],
+    /// The rest of the line and the lines after it.
+    rest: &'a [u8],
+}
+
+/// Splits the line `text` starts with, or `None` when it does not read
+/// as a socket. `text` may run on past the line: no step crosses a
+/// newline. A NUL byte cannot be part of any column, so a line fails at
+/// a NUL exactly where cf-agent's C string would have ended.
+fn split_columns(text: &[u8]) -> Option<Columns<'_>> {
+    let rest = skip_spaces(text);
+    let rest = after_slot(rest)?;
+    let (local, rest) = address_token(rest)?;
+    let (remote, rest) = address_token(rest)?;
+    let rest = after_required_spaces(rest)?;
+    let (state_digits, rest) = rest.split_at(count_digits(rest));
+    if state_digits.is_empty() {
+        return None;
+    }
+    Some(Columns {
+        local,
+        remote,
+        state_digits,
+        rest,
+    })
+}
+
+/// What follows the slot number and its colon, `None` without them.
+fn after_slot(text: &[u8]) -> Option<&[u8]> {
+    let digits = count_digits(text);
+    match text.get(digits) {
+        Some(b':') if digits > 0 => Some(&text[digits + 1..]),
+        _ => None,
+    }
+}
+
+/// The address token after at least one space, and what follows it.
+fn address_token(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let text = after_required_spaces(text)?;
+    let len = text.iter().take_while(|&&b| is_token_byte(b)).count();
+    (len > 0).then(|| text.split_at(len))
+}
+
+fn after_required_spaces(text: &[u8]) -> Option<&[u8]> {
+    let rest = skip_spaces(text);
+    (rest.len() < text.len()).then_some(rest)
+}
+
+fn skip_spaces(text: &[u8]) -> &[u8] {
+    let spaces = text.iter().take_while(|&&b| is_space(b)).count();
+    &text[spaces..]
+}
+
+fn count_digits(text: &[u8]) -> usize {
+    text.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// The C locale's white space, less the newline that ends a line.
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | 0x0b | 0x0c | b'\r')
+}
+
+/// The bytes an address token may hold: upper-case hex and colons.
+fn is_token_byte(byte: u8) -> bool {
+    matches!(byte, b'0'..=b'9' | b'A'..=b'F' | b':')
+}
+
+/// The text after the first newline in `text`, empty when there is none.
+fn next_line(text: &[u8]) -> &[u8] {
+    match text.iter().position(|&b| b == b'\n') {
+        Some(end) => &text[end + 1..],
+        None => &[],
+    }
+}
+
+/// An address as cf-agent decodes it from the kernel's hex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Address {
+    /// The four bytes in the order the hex text gives them.
+    V4([u8; 4]),
+    /// The eight 16-bit groups in the order the hex text gives them.
+    V6([u16; 8]),
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            // The kernel writes the address as a host-order word; cf-agent
+            // reads that text as little-endian, as on x86 and ARM hosts.
+            Address::V4([a, b, c, d]) => write!(f, "{d}.{c}.{b}.{a}"),
+            Address::V6(groups) => {
+                write!(f, "{:x}", groups[0])?;
+                groups[1..].iter().try_for_each(|g| write!(f, ":{g:x}"))
+            }
+        }
+    }
+}
+
+/// What an address token decodes to.
+#[derive(Debug, PartialEq)]
+enum Endpoint {
+    /// An address and port.
+    Decoded(Address, u16),
+    /// Text cf-agent keeps as it is, under a `raw_` key.
+    Raw,
+    /// A 32-character IPv6 address without port: cf-agent shows a port
+    /// it never set, which differs from run to run. Such a line is
+    /// skipped rather than given a made-up port.
+    PortUnknown,
+}
+
+/// Decodes a token the way cf-agent does: its length picks the form,
+/// then the hex is scanned as C's `sscanf` would with fixed widths, so
+/// a colon ends a group early (`0100007:F0016` is 7.0.0.1 port 61441).
+fn decode_endpoint(token: &[u8]) -> Endpoint {
+    let mut scan = HexScan { rest: token };
+    let decoded = match token.len() {
+        8 => scan.ipv4().map(|address| (address, 0)),
+        13 => scan.ipv4().zip(scan.port()),
+        32 => {
+            return match scan.ipv6() {
+                Some(_) => Endpoint::PortUnknown,
+                None => Endpoint::Raw,
+            };
+        }
+        37 => scan.ipv6().zip(scan.port()),
+        _ => None,
+    };
+    match decoded {
+        Some((address, port)) => Endpoint::Decoded(address, port),
+        None => Endpoint::Raw,
+    }
+}
+
+/// A cursor reading hex fields as `sscanf("%Nx")` does.
+struct HexScan<'a> {
+    rest: &'a [u8],
+}
+
+impl HexScan<'_> {
+    fn ipv4(&mut self) -> Option<Address> {
+        let mut bytes = [0u8; 4];
+        for byte in &mut bytes {
+            // Two hex digits always fit a byte.
+            *byte = self.hex(2)? as u8;
+        }
+        Some(Address::V4(bytes))
+    }
+
+    fn ipv6(&mut self) -> Option<Address> {
+        let mut groups = [0u16; 8];
+        for group in &mut groups {
+            *group = self.hex(4)?;
+        }
+        Some(Address::V6(groups))
+    }
+
+    /// A colon, then up to four hex digits.
+    fn port(&mut self) -> Option<u16> {
+        let (b':', rest) = self.rest.split_first()? else {
+            return None;
+        };
+        self.rest = rest;
+        self.hex(4)
+    }
+
+    /// One to `width` hex digits, stopping early at any other byte.
+    fn hex(&mut self, width: usize) -> Option<u16> {
+        let digits = self.rest.iter().take(width);
+        let len = digits.take_while(|b| b.is_ascii_hexdigit()).count();
+        if len == 0 {
+            return None;
+        }
+        let (digits, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        Some(digits.iter().fold(0, |value, &b| value << 4 | hex_value(b)))
+    }
+}
+
+/// The value of a byte known to be a hex digit.
+fn hex_value(byte: u8) -> u16 {
+    char::from(byte)
+        .to_digit(16)
+        .map_or(0, |digit| digit as u16)
+}
+
+/// Makes the rows of one call, sharing strings between them: the keys,
+/// the state names, every port and the most common addresses each
+/// exist once however many sockets use them.
+struct RowBuilder {
+    keys: Keys,
+    states: Vec<Str>,
+    addresses: HashMap<Address, Str>,
+    ports: HashMap<u16, Str>,
+}
+
+/// The object keys of a row, made once per call.
+struct Keys {
+    local: Str,
+    remote: Str,
+    raw_local: Str,
+    raw_remote: Str,
+    address: Str,
+    port: Str,
+    state: Str,
+}
+
+impl RowBuilder {
+    fn new() -> RowBuilder {
+        RowBuilder {
+            keys: Keys {
+                local: "local".into(),
+                remote: "remote".into(),
+                raw_local: "raw_local".into(),
+                raw_remote: "raw_remote".into(),
+                address: "address".into(),
+                port: "port".into(),
+                state: "state".into(),
+            },
+            states: STATE_NAMES.iter().map(|&name| name.into()).collect(),
+            addresses: HashMap::new(),
+            ports: HashMap::new(),
+        }
+    }
+
+    /// The rows of a table read from `source` through a buffer holding
+    /// the lines not yet complete. A read error ends the table there.
+    fn read_table(&mut self, mut source: impl Read) -> Vec<Data> {
+        let mut rows = Vec::new();
+        let mut buffer = Vec::with_capacity(READ_CHUNK);
+        while let Some(read) = read_more(&mut source, &mut buffer) {
+            let new_bytes = &buffer[buffer.len() - read..];
+            let Some(last) = new_bytes.iter().rposition(|&b| b == b'\n') else {
+                continue;
+            };
+
+            let complete = buffer.len() - read + last + 1;
+            self.add_rows(&buffer[..complete], &mut rows);
+            buffer.drain(..complete);
+        }
+        // The last line may lack its newline.
+        self.add_rows(&buffer, &mut rows);
+        rows
+    }
+
+    /// Adds the rows of every line of `bytes` that reads as a socket, in
+    /// one pass: a line that reads is left from where its state ends.
+    fn add_rows(&mut self, bytes: &[u8], rows: &mut Vec<Data>) {
+        let mut text = bytes;
+        while !text.is_empty() {
+            let line_rest = match split_columns(text) {
+                Some(columns) => {
+                    rows.extend(self.row(&columns));
+                    columns.rest
+                }
+                None => text,
+            };
+            text = next_line(line_rest);
+        }
+    }
+
+    /// The row for one line, `None` when an address has no knowable
+    /// port.
+    fn row(&mut self, columns: &Columns) -> Option<Data> {
+        let local = self.endpoint(columns.local, Side::Local)?;
+        let remote = self.endpoint(columns.remote, Side::Remote)?;
+        let state = self.states[state_code(columns.state_digits)].clone();
+        let state = (self.keys.state.clone(), Data::Str(state));
+        let pairs = vec![local, remote, state];
+        Some(Data::Object(Object::from_unique_pairs(pairs)))
+    }
+
+    /// The key and value one address token gives.
+    fn endpoint(&mut self, token: &[u8], side: Side) -> Option<(Str, Data)> {
+        match decode_endpoint(token) {
+            Endpoint::Decoded(address, port) => {
+                let object = self.address_object(address, port);
+                Some((self.keys.decoded(side), object))
+            }
+            Endpoint::Raw => {
+                let text = Data::Str(ascii_str(token));
+                Some((self.keys.raw(side), text))
+            }
+            Endpoint::PortUnknown => None,
+        }
+    }
+
+    fn address_object(&mut self, address: Address, port: u16) -> Data {
+        let pairs = vec![
+            (self.keys.address.clone(), Data::Str(self.address(address))),
+            (self.keys.port.clone(), Data::Str(self.port(port))),
+        ];
+        Data::Object(Object::from_unique_pairs(pairs))
+    }
+
+    fn address(&mut self, address: Address) -> Str {
+        if let Some(text) = self.addresses.get(&address) {
+            return text.clone();
+        }
+        let text: Str = address.to_string().into();
+        if self.addresses.len() < ADDRESS_CACHE_LIMIT {
+            self.addresses.insert(address, text.clone());
+        }
+        text
+    }
+
+    fn port(&mut self, port: u16) -> Str {
+        let text = self.ports.entry(port);
+        text.or_insert_with(|| port.to_string().into()).clone()
+    }
+}
+
+impl Keys {
+    /// The key of a decoded address object.
+    fn decoded(&self, side: Side) -> Str {
+        match side {
+            Side::Local => self.local.clone(),
+            Side::Remote => self.remote.clone(),
+        }
+    }
+
+    /// The key of a token kept as text.
+    fn raw(&self, side: Side) -> Str {
+        match side {
+            Side::Local => self.raw_local.clone(),
+            Side::Remote => self.raw_remote.clone(),
+        }
+    }
+}
+
+/// Which end of a socket a token names.
+#[derive(Clone, Copy)]
+enum Side {
+    Local,
+    Remote,
+}
+
+/// A token's text; tokens hold only ASCII hex digits and colons.
+fn ascii_str(token: &[u8]) -> Str {
+    token
+        .iter()
+        .map(|&b| char::from(b))
+        .collect::<String>()
+        .into()
+}
+
+/// Appends up to [`READ_CHUNK`] bytes of `source` to `buffer`; how many,
+/// or `None` at the end of the file or on an error.
+fn read_more(source: &mut impl Read, buffer: &mut Vec<u8>) -> Option<usize> {
+    let filled = buffer.len();
+    buffer.resize(filled + READ_CHUNK, 0);
+    let read = loop {
+        match source.read(&mut buffer[filled..]) {
+            Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+            result => break result.unwrap_or(0),
+        }
+    };
+    buffer.truncate(filled + read);
+    (read > 0).then_some(read)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every expected value here was checked against cf-agent 3.21 run
+    //! on the same bytes with `CFENGINE_TEST_OVERRIDE_PROCDIR`.
+
+    use std::io;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::json;
+
+    const TAIL: &str = " 00000000:00000000 00:00000000 00000000  1000";
+
+    /// An address token as cf-agent shows it: text and port, or `None`.
+    fn decoded(token: &str) -> Option<(String, u16)> {
+        let endpoint = decode_endpoint(token.as_bytes());
+        let Endpoint::Decoded(address, port) = endpoint else {
+            return None;
+        };
+        Some((address.to_string(), port))
+    }
+
+    fn pair(address: &str, port: u16) -> Option<(String, u16)> {
+        Some((address.to_string(), port))
+    }
+
+    /// The rows of `table` as one-line JSON each.
+    fn rows(table: &str) -> Vec<String> {
+        parse_table(table.as_bytes())
+            .iter()
+            .map(json::to_compact)
+            .collect()
+    }
+
+    /// One table line with the given columns and a usual tail.
+    fn line(local: &str, remote: &str, state: &str) -> String {
+        format!("   0: {local} {remote} {state}{TAIL}\n")
+    }
+
+    #[test]
+    fn ipv4_is_the_little_endian_word() {
+        assert_eq!(decoded("0100007F:0016"), pair("127.0.0.1", 22));
+        assert_eq!(decoded("00000000:0000"), pair("0.0.0.0", 0));
+        assert_eq!(decoded("12345678:FFFF"), pair("120.86.52.18", 65535));
+    }
+
+    #[test]
+    fn ipv6_groups_follow_the_text() {
+        let loopback = "00000000000000000000000001000000:0016";
+        assert_eq!(decoded(loopback), pair("0:0:0:0:0:0:100:0", 22));
+        let mapped = "0000000000000000FFFF00000100007F:46A0";
+        assert_eq!(decoded(mapped), pair("0:0:0:0:ffff:0:100:7f", 18080));
+        let link_local = "000080FE000000000000000001000000:1F90";
+        assert_eq!(decoded(link_local), pair("0:80fe:0:0:0:0:100:0", 8080));
+    }
+
+    #[test]
+    fn length_not_table_picks_the_family() {
+        assert_eq!(decoded("0100007F"), pair("127.0.0.1", 0));
+        let ones = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0001";
+        let all = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+        assert_eq!(decoded(ones), pair(all, 1));
+    }
+
+    #[test]
+    fn a_colon_ends_a_hex_group_early() {
+        assert_eq!(decoded("0100007:F0016"), pair("7.0.0.1", 61441));
+        assert_eq!(decoded("0100007F:0:16"), pair("127.0.0.1", 0));
+        let short = "0000000000000000000000000100000:00016";
+        assert_eq!(decoded(short), pair("0:0:0:0:0:0:100:0", 1));
+    }
+
+    #[test]
+    fn other_tokens_stay_raw() {
+        let raw = [
+            "0100007F:16",
+            "0100007F:",
+            "0100007F00016",
+            "0100:07F:0016",
+            "0100007F::016",
+            "0100007F:0016:0017",
+            "::",
+            "0000000000000000000000000000:000",
+        ];
+        for token in raw {
+            let endpoint = decode_endpoint(token.as_bytes());
+            assert_eq!(endpoint, Endpoint::Raw, "{token}");
+        }
+    }
+
+    #[test]
+    fn ipv6_without_port_is_unknowable() {
+        let token = [b'0'; 32];
+        assert_eq!(decode_endpoint(&token), Endpoint::PortUnknown);
+        let table = line(&"0".repeat(32), "00000000:0000", "07");
+        assert!(rows(&table).is_empty());
+    }
+
+    #[test]
+    fn states_read_as_decimal() {
+        let names = [
+            ("00", "UNKNOWN"),
+            ("01", "ESTABLISHED"),
+            ("02", "SYN_SENT"),
+            ("03", "SYN_RECV"),
+            ("04", "FIN_WAIT1"),
+            ("05", "FIN_WAIT2"),
+            ("06", "TIME_WAIT"),
+            ("07", "CLOSE"),
+            ("08", "CLOSE_WAIT"),
+            ("09", "LAST_ACK"),
+            ("0A", "UNKNOWN"),
+            ("0B", "UNKNOWN"),
+            ("0C", "UNKNOWN"),
+            ("10", "LISTEN"),
+            ("11", "CLOSING"),
+            ("12", "UNKNOWN"),
+            ("1A", "ESTABLISHED"),
+            ("0a", "UNKNOWN"),
+        ];
+        for (column, name) in names {
+            assert_eq!(state_name(column.as_bytes()), Some(name), "{column}");
+        }
+    }
+
+    #[test]
+    fn large_states_wrap_as_a_c_long_cast_to_int() {
+        let names = [
+            ("4294967297", "ESTABLISHED"),
+            ("4294967306", "LISTEN"),
+            ("2147483648", "UNKNOWN"),
+            ("9223372036854775809", "UNKNOWN"),
+            ("18446744073709551617", "UNKNOWN"),
+        ];
+        for (column, name) in names {
+            assert_eq!(state_name(column.as_bytes()), Some(name), "{column}");
+        }
+    }
+
+    #[test]
+    fn a_state_must_start_with_a_digit() {
+        for column in ["A0", "FF", "-1", "+1", ""] {
+            assert_eq!(state_name(column.as_bytes()), None, "{column}");
+        }
+        assert!(rows(&line("0100007F:0016", "00000000:0000", "A0")).is_empty());
+    }
+
+    #[test]
+    fn a_row_has_local_remote_and_state() {
+        let table = line("0100007F:0016", "0100007F:C738", "01");
+        let expected = concat!(
+            r#"{"local":{"address":"127.0.0.1","port":"22"},"#,
+            r#""remote":{"address":"127.0.0.1","port":"51000"},"#,
+            r#""state":"ESTABLISHED"}"#
+        );
+        assert_eq!(rows(&table), [expected]);
+    }
+
+    #[test]
+    fn raw_tokens_keep_their_place() {
+        let table = line("0100007F:16", "7F:C73E", "01");
+        let expected = concat!(
+            r#"{"raw_local":"0100007F:16","raw_remote":"7F:C73E","#,
+            r#""state":"ESTABLISHED"}"#
+        );
+        assert_eq!(rows(&table), [expected]);
+    }
+
+    #[test]
+    fn lines_that_do_not_read_are_skipped() {
+        let skipped: [&[u8]; 14] = [
+            b"  sl  local_address rem_address   st tx_queue\n",
+            b"garbage\n",
+            b"   0: 0100007f:0016 00000000:0000 01\n",
+            b"   0: 0100007F:0016 00000000:0000\n",
+            b"   0: 0100007F:00\n",
+            b"  x7: 0100007F:0016 00000000:0000 01\n",
+            b"  -1: 0100007F:0016 00000000:0000 01\n",
+            b"   0:0100007F:0016 00000000:0000 01\n",
+            b"   0 : 0100007F:0016 00000000:0000 01\n",
+            b"x  0: 0100007F:0016 00000000:0000 01\n",
+            b"   0: 0X00007F:0016 00000000:0000 01\n",
+            b"   0: 0100007F:001G 00000000:0000 01\n",
+            b"   0: 0100007F:0016\xa000000000:0000 01\n",
+            b"   0: 0100007F:0016\0 00000000:0000 01\n",
+        ];
+        for table in skipped {
+            assert!(parse_table(table).is_empty(), "{table:?}");
+        }
+    }
+
+    #[test]
+    fn lines_that_read_despite_their_shape() {
+        let kept = [
+            "0: 0100007F:0016 00000000:0000 01\n",
+            "12345678: 0100007F:0016 00000000:0000 01\n",
+            "\t0:\t0100007F:0016\u{b}00000000:0000\u{c}01\n",
+            "   0: 0100007F:0016 00000000:0000 01\r\n",
+            "\r   0: 0100007F:0016 00000000:0000 01 x y z extra\n",
+            "   0: 0100007F:0016 00000000:0000 01\0 after a NUL\n",
+            "   0: 0100007F:0016 00000000:0000 01",
+        ];
+        for table in kept {
+            assert_eq!(rows(table).len(), 1, "{table:?}");
+        }
+    }
+
+    #[test]
+    fn a_nul_inside_the_state_ends_it() {
+        let table = "   0: 0100007F:0016 00000000:0000 0\u{0}1\n";
+        assert!(rows(table)[0].contains(r#""state":"UNKNOWN""#));
+    }
+
+    #[test]
+    fn strings_are_shared_between_rows() {
+        let one = line("0100007F:0016", "00000000:0000", "01");
+        let table = parse_table(one.repeat(2).as_bytes());
+        let first_key = |row: &Data| match row {
+            Data::Object(object) => object.iter().next().map(|p| p.0.clone()),
+            _ => None,
+        };
+        let address = |row: &Data| match row.child("local")?.child("address") {
+            Some(Data::Str(text)) => Some(text.clone()),
+            _ => None,
+        };
+        let keys = table.iter().map(first_key).collect::<Option<Vec<_>>>();
+        let texts = table.iter().map(address).collect::<Option<Vec<_>>>();
+        let (Some(keys), Some(texts)) = (keys, texts) else {
+            panic!("rows without local address: {table:?}");
+        };
+        assert!(Rc::ptr_eq(&keys[0], &keys[1]));
+        assert!(Rc::ptr_eq(&texts[0], &texts[1]));
+    }
+
+    /// Hands out its bytes a few at a time, then fails.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        fail_at_end: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.bytes.is_empty() && self.fail_at_end {
+                return Err(io::Error::other("gone"));
+            }
+            let n = self.bytes.len().min(out.len()).min(3);
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn streamed_tables_read_as_a_whole() {
+        let table = [
+            line("0100007F:0016", "00000000:0000", "0A"),
+            line("0100007F:0017", "0100007F:C738", "01"),
+            "   2: 0100007F:0018 00000000:0000 07".to_string(),
+        ]
+        .concat();
+        let whole = parse_table(table.as_bytes());
+        for fail_at_end in [false, true] {
+            let bytes = table.as_bytes();
+            let source = Trickle { bytes, fail_at_end };
+            let streamed = RowBuilder::new().read_table(source);
+            assert_eq!(streamed, whole);
+        }
+    }
+
+    #[test]
+    fn a_directory_in_place_of_a_table_gives_no_rows() {
+        let scratch = format!("cfmini-network-{}", std::process::id());
+        let root = std::env::temp_dir().join(scratch);
+        let net = root.join("proc/net");
+        std::fs::create_dir_all(net.join("tcp")).expect("a scratch dir");
+        let found = read_connections(&net).map(|d| json::to_compact(&d));
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(found.as_deref(), Some(r#"{"tcp":[]}"#));
+    }
 }
