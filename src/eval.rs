@@ -547,8 +547,10 @@ impl<'a> Evaluator<'a> {
         }
 
         let frame = self.frame(&bundle.name, &bindings);
-        let text = frame.expand(&promise.promiser).text;
-        if pass < PASSES && expand::has_reference(&text) {
+        let expansion = frame.expand(&promise.promiser);
+        let text = expansion.text;
+        let waits = expansion.dangling || expand::has_reference(&text);
+        if waits && (pass < PASSES || expansion.dangling) {
             return;
         }
         if !self
@@ -841,7 +843,13 @@ impl Frame<'_, '_> {
     /// wait for a later pass.
     fn typed_value(&self, kind: &str, rval: &Rval) -> Result<Option<Value>, String> {
         let value = match (kind, rval) {
-            ("string", Rval::Str(text, _)) => Value::string(self.expand(text).text),
+            ("string", Rval::Str(text, _)) => {
+                let expansion = self.expand(text);
+                if expansion.dangling {
+                    return Ok(None);
+                }
+                Value::string(expansion.text)
+            }
             ("int" | "real", Rval::Str(text, _)) => {
                 let expansion = self.expand(text);
                 if !expansion.complete {

@@ -85,12 +85,17 @@ pub struct Expansion {
     pub text: String,
     /// Whether every reference resolved to a scalar.
     pub complete: bool,
+    /// Whether a reference built from other references (`$(d[$(k)])`,
+    /// `$(a_$(i))`) failed to resolve. cf-agent never acts on such a
+    /// promise, not even by printing it as written.
+    pub dangling: bool,
 }
 
 /// Expands every reference in `text` that resolves to a scalar.
 pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
     let mut out = String::with_capacity(text.len());
     let mut complete = true;
+    let mut dangling = false;
     let mut rest = text;
     for reference in references(text) {
         let at = rest.find(reference.whole).unwrap_or(0);
@@ -101,6 +106,7 @@ pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
             Some(value) => out.push_str(&value),
             None => {
                 complete = false;
+                dangling |= has_reference(reference.inner);
                 out.push_str(reference.whole);
             }
         }
@@ -109,6 +115,7 @@ pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
     Expansion {
         text: out,
         complete,
+        dangling,
     }
 }
 
@@ -178,6 +185,13 @@ mod tests {
         let e = expand("a $(nope) b $(l) ${x}", &Vars);
         assert_eq!(e.text, "a $(nope) b $(l) 1");
         assert!(!e.complete);
+    }
+
+    #[test]
+    fn unresolved_built_names_dangle() {
+        assert!(expand("$(d[$(k)][zz])", &Vars).dangling);
+        assert!(expand("$(a_$(x))", &Vars).dangling);
+        assert!(!expand("$(nope) $(d[$(k)])", &Vars).dangling);
     }
 
     #[test]
