@@ -48,7 +48,9 @@ impl Checker<'_> {
         };
         for section in &bundle.sections {
             let promise_type = &*section.promise_type;
-            if syntax().is_promise_type(promise_type) && !allowed.contains(&promise_type) {
+            if syntax().is_promise_type(promise_type)
+                && !allowed.contains(&promise_type)
+            {
                 let message = format!(
                     "promise type '{promise_type}' is not allowed in a \
                      '{}' bundle",
@@ -99,7 +101,8 @@ impl Checker<'_> {
     /// cf-promises lets malformed reals through to run time.
     fn literal(&mut self, var_type: &str, rval: &Rval) {
         let Rval::Str(text, span) = rval else { return };
-        if var_type == "int" && !text.contains('$') && int_text(text).is_none() {
+        if var_type == "int" && !text.contains('$') && int_text(text).is_none()
+        {
             let message = format!("cannot parse '{text}' as an integer");
             self.error(*span, message);
         }
@@ -185,7 +188,9 @@ impl Checker<'_> {
             };
             for item in items {
                 match item {
-                    Rval::Str(name, span) | Rval::Word(name, span) if !name.contains('$') => {
+                    Rval::Str(name, span) | Rval::Word(name, span)
+                        if !name.contains('$') =>
+                    {
                         names.push((name.to_string(), *span));
                     }
                     Rval::Call(call) => {

@@ -10,7 +10,10 @@ use std::collections::HashSet;
 ///
 /// A malformed expression is false, as cf-agent treats it, and the
 /// message says why.
-pub fn evaluate(expr: &str, is_defined: &dyn Fn(&str) -> bool) -> Result<bool, String> {
+pub fn evaluate(
+    expr: &str,
+    is_defined: &dyn Fn(&str) -> bool,
+) -> Result<bool, String> {
     let mut parser = ExprParser {
         text: expr.as_bytes(),
         pos: 0,

@@ -66,7 +66,12 @@ impl Error {
     }
 
     /// An error at `span` of `file`.
-    pub fn at(kind: ErrorKind, message: impl Into<String>, file: &Path, span: Span) -> Error {
+    pub fn at(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        file: &Path,
+        span: Span,
+    ) -> Error {
         Error {
             place: Some((file.to_path_buf(), span)),
             ..Error::new(kind, message)

@@ -120,7 +120,10 @@ pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
 }
 
 /// The scalar a reference stands for, if it resolves to one.
-fn expand_reference(reference: Reference, resolver: &dyn Resolver) -> Option<Str> {
+fn expand_reference(
+    reference: Reference,
+    resolver: &dyn Resolver,
+) -> Option<Str> {
     let name = expand(reference.inner, resolver);
     if !name.complete {
         return None;
@@ -134,7 +137,10 @@ fn expand_reference(reference: Reference, resolver: &dyn Resolver) -> Option<Str
 /// The first reference in `text`, innermost first, whose name resolves
 /// to a list or container, with its expanded name and items. Names the
 /// caller already iterates over resolve to scalars, so they are skipped.
-pub fn first_iterable(text: &str, resolver: &dyn Resolver) -> Option<(Str, Vec<Str>)> {
+pub fn first_iterable(
+    text: &str,
+    resolver: &dyn Resolver,
+) -> Option<(Str, Vec<Str>)> {
     for reference in references(text) {
         if let Some(found) = first_iterable(reference.inner, resolver) {
             return Some(found);

@@ -739,7 +739,8 @@ mod tests {
     // cf-agent: format("%S") and storejson() of parsed containers.
     #[test]
     fn writer_escapes_values_only() {
-        let text = "[\"a\\\\qb\", \"q\\\"r\", \"a/b\", \"\u{1}\u{1f}\u{7f}é€\"]";
+        let text =
+            "[\"a\\\\qb\", \"q\\\"r\", \"a/b\", \"\u{1}\u{1f}\u{7f}é€\"]";
         assert_eq!(
             round(text),
             "[\"a\\\\qb\",\"q\\\"r\",\"a/b\",\"\u{1}\u{1f}\u{7f}é€\"]"

@@ -64,7 +64,8 @@ pub fn read(path: &Path) -> Result<String, Error> {
     })?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let message = format!("'{}' is not UTF-8 text (byte {offset})", path.display());
+        let message =
+            format!("'{}' is not UTF-8 text (byte {offset})", path.display());
         Error::new(ErrorKind::Parse, message)
     })
 }

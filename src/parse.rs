@@ -13,7 +13,8 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 
 use crate::ast::{
-    Attribute, Body, Bundle, Call, Context, Policy, Promise, Rval, Section, Setting, Span,
+    Attribute, Body, Bundle, Call, Context, Policy, Promise, Rval, Section,
+    Setting, Span,
 };
 use crate::error::{Error, ErrorKind};
 use crate::macros;
@@ -34,7 +35,8 @@ use generated::{Grammar, Rule};
 pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     let text = macros::strip(source, file)?;
     pest::set_error_detail(true);
-    let mut pairs = Grammar::parse(Rule::policy, &text).map_err(|e| syntax_error(e, file))?;
+    let mut pairs = Grammar::parse(Rule::policy, &text)
+        .map_err(|e| syntax_error(e, file))?;
 
     let mut policy = Policy::default();
     let Some(top) = pairs.next() else {
@@ -167,7 +169,9 @@ fn promise(pair: Pair<Rule>, guard: &Context) -> Promise {
     };
     for item in inner {
         match item.as_rule() {
-            Rule::promisee => promise.promisee = item.into_inner().next().map(rval),
+            Rule::promisee => {
+                promise.promisee = item.into_inner().next().map(rval)
+            }
             Rule::attribute => promise.attributes.push(attribute(item)),
             _ => {}
         }
@@ -356,7 +360,9 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::bare_word => "a name",
         Rule::naked_var => "a variable reference",
         Rule::var_body | Rule::var_nested => "a variable name",
-        Rule::string | Rule::dq_string | Rule::sq_string | Rule::bq_string => "a quoted string",
+        Rule::string | Rule::dq_string | Rule::sq_string | Rule::bq_string => {
+            "a quoted string"
+        }
         Rule::identifier | Rule::symbol | Rule::word_char => "a name",
     }
 }
@@ -381,7 +387,10 @@ mod tests {
     // goes before a quote or a backslash, every other one stays.
     #[test]
     fn unquote_drops_backslash_only_before_quotes_and_backslash() {
-        assert_eq!(&*unquote(r#""q\"q b\\b n\nn s\'s""#), r#"q"q b\b n\nn s's"#);
+        assert_eq!(
+            &*unquote(r#""q\"q b\\b n\nn s\'s""#),
+            r#"q"q b\b n\nn s's"#
+        );
         assert_eq!(&*unquote(r#"'q\'q d\"d'"#), r#"q'q d"d"#);
         assert_eq!(&*unquote(r"`back\tick`"), r"back\tick");
     }
@@ -437,7 +446,8 @@ mod tests {
 
     #[test]
     fn quoted_guards_keep_their_variables() {
-        let policy = parse_ok("bundle agent m { reports: \"$(c)\"::\n \"x\"; }");
+        let policy =
+            parse_ok("bundle agent m { reports: \"$(c)\"::\n \"x\"; }");
         let promise = &policy.bundles[0].sections[0].promises[0];
         assert_eq!(&*promise.context.expr, "$(c)");
     }
@@ -460,7 +470,8 @@ mod tests {
 
     #[test]
     fn unfinished_call_says_what_may_follow() {
-        let message = parse_err("bundle agent m { vars: \"x\" string => f(\"a\", ; }");
+        let message =
+            parse_err("bundle agent m { vars: \"x\" string => f(\"a\", ; }");
         assert!(message.contains("1:45"), "{message}");
         assert!(message.contains("a quoted string"), "{message}");
     }

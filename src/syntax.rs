@@ -98,7 +98,11 @@ impl Syntax {
 
     /// The type of `attribute` in promise type `promise_type`; `None`
     /// when either is unknown.
-    pub fn promise_attribute(&self, promise_type: &str, attribute: &str) -> Option<&'static str> {
+    pub fn promise_attribute(
+        &self,
+        promise_type: &str,
+        attribute: &str,
+    ) -> Option<&'static str> {
         self.promise_types
             .get(promise_type)?
             .get(attribute)

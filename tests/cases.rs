@@ -85,10 +85,13 @@ fn load_cases() -> Vec<Case> {
 
 fn expected_output(case: &Case) -> Result<String, String> {
     let path = cases_dir().join(format!("{}.expected", case.name));
-    fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
+fn read_in_background(
+    pipe: Option<impl Read + Send + 'static>,
+) -> thread::JoinHandle<String> {
     let mut pipe = pipe.expect("piped stream");
     thread::spawn(move || {
         let mut bytes = Vec::new();
@@ -98,7 +101,10 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> thread::JoinH
 }
 
 /// Runs the command to completion, or kills it once `timeout` has passed.
-fn run_with_timeout(mut command: Command, timeout: Duration) -> Result<Output, String> {
+fn run_with_timeout(
+    mut command: Command,
+    timeout: Duration,
+) -> Result<Output, String> {
     let mut child: Child = command
         .current_dir(repo_root())
         .stdin(Stdio::null())
@@ -140,7 +146,8 @@ fn run_cfmini(case: &Case) -> Result<Output, String> {
 }
 
 fn run_oracle(case: &Case) -> Result<Output, String> {
-    let mut command = Command::new(repo_root().join("tests/oracle/regen-cases"));
+    let mut command =
+        Command::new(repo_root().join("tests/oracle/regen-cases"));
     command.arg("--print").arg(&case.name);
     let output = run_with_timeout(command, ORACLE_TIMEOUT)?;
     if output.status != "exit status: 0" {
@@ -174,7 +181,9 @@ fn line_diff(expected: &str, actual: &str) -> String {
         if i < old.len() && j < new.len() && old[i] == new[j] {
             lines.push(format!("  {}", old[i]));
             (i, j) = (i + 1, j + 1);
-        } else if i < old.len() && (j == new.len() || common[i + 1][j] >= common[i][j + 1]) {
+        } else if i < old.len()
+            && (j == new.len() || common[i + 1][j] >= common[i][j + 1])
+        {
             lines.push(format!("- {}", old[i]));
             i += 1;
         } else {
@@ -186,7 +195,8 @@ fn line_diff(expected: &str, actual: &str) -> String {
 }
 
 fn elide_unchanged_runs(lines: Vec<String>) -> Vec<String> {
-    let changed: Vec<bool> = lines.iter().map(|l| !l.starts_with("  ")).collect();
+    let changed: Vec<bool> =
+        lines.iter().map(|l| !l.starts_with("  ")).collect();
     let near_change = |i: usize| {
         let low = i.saturating_sub(DIFF_CONTEXT);
         let high = (i + DIFF_CONTEXT + 1).min(lines.len());
@@ -204,12 +214,19 @@ fn elide_unchanged_runs(lines: Vec<String>) -> Vec<String> {
 }
 
 /// None when equal, else a description of the difference.
-fn compare(expected: &str, actual: &str, actual_source: &str) -> Option<String> {
+fn compare(
+    expected: &str,
+    actual: &str,
+    actual_source: &str,
+) -> Option<String> {
     if expected == actual {
         return None;
     }
     if expected.lines().eq(actual.lines()) {
-        return Some("the outputs differ only in line endings or the final newline".into());
+        return Some(
+            "the outputs differ only in line endings or the final newline"
+                .into(),
+        );
     }
     Some(format!(
         "(- expected, + {actual_source})\n{}",
@@ -218,7 +235,10 @@ fn compare(expected: &str, actual: &str, actual_source: &str) -> Option<String> 
 }
 
 /// Checks every case on a few threads; returns the failures, in case order.
-fn check_all(cases: &[Case], check: impl Fn(&Case) -> Result<(), String> + Sync) -> Vec<String> {
+fn check_all(
+    cases: &[Case],
+    check: impl Fn(&Case) -> Result<(), String> + Sync,
+) -> Vec<String> {
     let next = AtomicUsize::new(0);
     let workers = thread::available_parallelism()
         .map_or(4, |n| n.get())
@@ -234,7 +254,10 @@ fn check_all(cases: &[Case], check: impl Fn(&Case) -> Result<(), String> + Sync)
                         if let Err(why) = check(case) {
                             failures.push((
                                 index,
-                                format!("--- case {} ({})\n{why}", case.name, case.policy),
+                                format!(
+                                    "--- case {} ({})\n{why}",
+                                    case.name, case.policy
+                                ),
                             ));
                         }
                     }
@@ -262,8 +285,9 @@ fn report_failures(what: &str, total: usize, failures: &[String]) {
 }
 
 fn cf_agent_on_path() -> bool {
-    env::var_os("PATH")
-        .is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join("cf-agent").is_file()))
+    env::var_os("PATH").is_some_and(|paths| {
+        env::split_paths(&paths).any(|dir| dir.join("cf-agent").is_file())
+    })
 }
 
 #[test]
@@ -306,11 +330,15 @@ fn cfmini_prints_what_cf_agent_printed_for_every_case() {
 #[test]
 fn expected_outputs_are_what_cf_agent_prints_now() {
     if env::var_os("CFMINI_SKIP_ORACLE").is_some() {
-        eprintln!("CFMINI_SKIP_ORACLE is set: not checking the .expected files against cf-agent");
+        eprintln!(
+            "CFMINI_SKIP_ORACLE is set: not checking the .expected files against cf-agent"
+        );
         return;
     }
     if !cf_agent_on_path() {
-        eprintln!("cf-agent is not on PATH: not checking the .expected files against cf-agent");
+        eprintln!(
+            "cf-agent is not on PATH: not checking the .expected files against cf-agent"
+        );
         return;
     }
     let cases = load_cases();
@@ -333,7 +361,8 @@ fn expected_outputs_are_what_cf_agent_prints_now() {
 
 #[test]
 fn line_diff_marks_missing_and_extra_lines_and_elides_the_rest() {
-    let expected = "R: a\nR: 1\nR: 2\nR: 3\nR: 4\nR: 5\nR: 6\nR: 7\nR: 8\nR: b\n";
+    let expected =
+        "R: a\nR: 1\nR: 2\nR: 3\nR: 4\nR: 5\nR: 6\nR: 7\nR: 8\nR: b\n";
     let actual = "R: 1\nR: 2\nR: 3\nR: 4\nR: 5\nR: 6\nR: 7\nR: 8\nR: c\n";
     assert_eq!(
         line_diff(expected, actual),
@@ -343,8 +372,7 @@ fn line_diff_marks_missing_and_extra_lines_and_elides_the_rest() {
 
 #[test]
 fn directives_are_read_only_from_the_opening_comments() {
-    let policy =
-        "# procdir: tests/fixtures/proc/x\n# define: a,b\nbundle agent main {}\n# define: c\n";
+    let policy = "# procdir: tests/fixtures/proc/x\n# define: a,b\nbundle agent main {}\n# define: c\n";
     assert_eq!(
         directive(policy, "procdir").as_deref(),
         Some("tests/fixtures/proc/x")

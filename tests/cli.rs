@@ -39,7 +39,8 @@ fn run_prints_reports_and_exits_0() {
 
 #[test]
 fn syntax_error_shows_file_line_column_source_and_caret() {
-    let text = "bundle agent main {\nvars:\n  \"x\" string => \"a\"\n  \"y\";\n}\n";
+    let text =
+        "bundle agent main {\nvars:\n  \"x\" string => \"a\"\n  \"y\";\n}\n";
     let file = policy_file("syntax.cf", text);
     for command in ["run", "check"] {
         let output = cfmini(&[command, &file]);
@@ -83,7 +84,12 @@ fn check_accepts_every_case_and_example() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "cf") {
                 let output = cfmini(&["check", path.to_str().unwrap()]);
-                assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+                assert_eq!(
+                    output.status.code(),
+                    Some(0),
+                    "{}",
+                    stderr(&output)
+                );
             }
         }
     }
@@ -124,7 +130,8 @@ fn not_utf8_is_a_parse_error() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("latin1.cf");
-    std::fs::write(&path, b"bundle agent main { reports: \"caf\xe9\"; }").unwrap();
+    std::fs::write(&path, b"bundle agent main { reports: \"caf\xe9\"; }")
+        .unwrap();
     let output = cfmini(&["check", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(3));
     assert!(stderr(&output).contains("not UTF-8"));
@@ -144,7 +151,8 @@ fn help_states_the_exit_codes() {
 #[test]
 fn procdir_variable_stands_for_sysroot() {
     let policy = "policies/network_connections.cf";
-    let with_flag = cfmini(&["run", policy, "--sysroot", "tests/fixtures/proc/loopback"]);
+    let with_flag =
+        cfmini(&["run", policy, "--sysroot", "tests/fixtures/proc/loopback"]);
     let with_variable = Command::new(env!("CARGO_BIN_EXE_cfmini"))
         .args(["run", policy])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -143,7 +143,9 @@ fn no_element(call: &Call) -> String {
 pub fn join(call: &Call) -> CallResult {
     let separator = call.string(0)?;
     let items: Vec<String> = match call.collection(1)? {
-        Collection::List(items) => items.iter().map(|s| s.to_string()).collect(),
+        Collection::List(items) => {
+            items.iter().map(|s| s.to_string()).collect()
+        }
         Collection::Data(d) => top_primitives(&d),
     };
     Ok(Value::string(items.join(separator)))
@@ -193,7 +195,8 @@ fn merge(acc: Data, next: Data) -> Data {
         }
         // The array's elements win over the object's keys, whichever
         // comes first.
-        (Data::Object(o), Data::Array(a)) | (Data::Array(a), Data::Object(o)) => {
+        (Data::Object(o), Data::Array(a))
+        | (Data::Array(a), Data::Object(o)) => {
             Data::Object(update(o, indexed(a)))
         }
         (Data::Object(a), Data::Object(b)) => {
@@ -206,7 +209,8 @@ fn merge(acc: Data, next: Data) -> Data {
 
 /// `object` with `pairs` set, each replaced key moved to the end.
 fn update(object: Object, pairs: Vec<(Str, Data)>) -> Object {
-    let mut all: Vec<_> = object.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut all: Vec<_> =
+        object.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     all.extend(pairs);
     Object::from_unique_pairs(json::last_wins(all))
 }
@@ -258,8 +262,14 @@ mod tests {
             text("getindices", &["d"]),
             r#"{ "0", "1", "2", "3", "4", "5", "6" }"#
         );
-        assert_eq!(text("getindices", &["o"]), r#"{ "b", "a", "c", "n", "f" }"#);
-        assert_eq!(text("getindices", &[r#"{"a":1,"b":2}"#]), r#"{ "a", "b" }"#);
+        assert_eq!(
+            text("getindices", &["o"]),
+            r#"{ "b", "a", "c", "n", "f" }"#
+        );
+        assert_eq!(
+            text("getindices", &[r#"{"a":1,"b":2}"#]),
+            r#"{ "a", "b" }"#
+        );
         // Lists, scalars and missing variables give nothing, no error.
         for arg in ["l", "el", "eo", "missing", "s"] {
             assert_eq!(text("getindices", &[arg]), "{  }", "{arg}");

@@ -94,7 +94,8 @@ pub fn show(result: Result<Value, String>) -> String {
     match result {
         Ok(Value::Scalar(_, text)) => text.to_string(),
         Ok(Value::List(_, items)) => {
-            let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+            let quoted: Vec<String> =
+                items.iter().map(|i| format!("\"{i}\"")).collect();
             format!("{{ {} }}", quoted.join(", "))
         }
         Ok(Value::Data(d)) => json::to_compact(&d),

@@ -139,7 +139,12 @@ fn split_digits(text: &str) -> (Option<usize>, &str) {
 }
 
 /// The text one conversion of argument `arg` prints.
-fn convert(call: &Call, text: &str, conversion: u8, arg: usize) -> Result<String, String> {
+fn convert(
+    call: &Call,
+    text: &str,
+    conversion: u8,
+    arg: usize,
+) -> Result<String, String> {
     let Some(spec) = parse_spec(text) else {
         return Ok(format!("%{text}{}", conversion as char));
     };
@@ -344,7 +349,10 @@ mod tests {
 
     #[test]
     fn canonify_works_bytewise() {
-        assert_eq!(text("canonify", &["a.b-c/d é_Z9:x y"]), "a_b_c_d____Z9_x_y");
+        assert_eq!(
+            text("canonify", &["a.b-c/d é_Z9:x y"]),
+            "a_b_c_d____Z9_x_y"
+        );
         assert_eq!(
             text("canonify", &["ab\tc\"d'e$f[g]h{i}j@k"]),
             "ab_c_d_e_f_g_h_i_j_k"
@@ -415,7 +423,8 @@ mod tests {
         assert_eq!(format(&["%x|%x", "-1", "4294967296"]), "ffffffff|0");
         assert_eq!(format(&["%x", "4294967295"]), "ffffffff");
         assert_eq!(format(&["%o", "-8"]), "37777777770");
-        let args = ["%ld|%lx|%lo|%lld", "99999999999999999999", "-1", "-1", "2"];
+        let args =
+            ["%ld|%lx|%lo|%lld", "99999999999999999999", "-1", "-1", "2"];
         assert_eq!(
             format(&args),
             "9223372036854775807|ffffffffffffffff|1777777777777777777777|2"
@@ -424,7 +433,8 @@ mod tests {
 
     #[test]
     fn format_reals() {
-        let args = ["%f|%.2f|%8.3f|%-8.1f|%f", "3.14159", "2.5", "1", "1", "abc"];
+        let args =
+            ["%f|%.2f|%8.3f|%-8.1f|%f", "3.14159", "2.5", "1", "1", "abc"];
         assert_eq!(format(&args), "3.141590|2.50|   1.000|1.0     |0.000000");
         let args = [
             "%.0f|%.0f|%.0f|%.1f|%.2f",
@@ -483,7 +493,8 @@ mod tests {
         ] {
             assert_eq!(format(&[template, "x", "y"]), "a", "{template}");
         }
-        let args = ["a%X|%e|%E|%F|%g|%G|%a|%A|%c|%i|%u|%p|%n|%s", "1", "1", "1"];
+        let args =
+            ["a%X|%e|%E|%F|%g|%G|%a|%A|%c|%i|%u|%p|%n|%s", "1", "1", "1"];
         let unhandled = "(unhandled format)|".repeat(13);
         let with_args = [&args[..], &["1"; 10], &["z"]].concat();
         assert_eq!(format(&with_args), format!("a{unhandled}z"));

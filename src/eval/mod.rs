@@ -6,9 +6,9 @@
 //! `classes`, so that a variable guarded by a class of the same bundle
 //! is set before that pass's reports, as cf-agent sets it. Variables and
 //! classes are evaluated again on each pass, so a promise waiting for a
-//! later definition resolves then. Reports and methods act once: a report whose text still
-//! holds a reference waits for the last pass and then prints as it
-//! stands. Other promise types are skipped: cfmini never changes the
+//! later definition resolves then. Reports and methods act once: a
+//! report whose text still holds a reference waits for the last pass and
+//! then prints as it stands. Other promise types are skipped: cfmini never changes the
 //! machine.
 
 use std::cell::RefCell;
@@ -18,14 +18,18 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use crate::ast::{Attribute, Bundle, Policy, Promise, Rval};
-use crate::builtins::{self, Call, Env};
+mod frame;
+mod lookup;
+
+use crate::ast::{Bundle, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
 use crate::error::{Error, ErrorKind};
-use crate::expand::{self, Expansion, Resolved, Resolver};
-use crate::syntax::syntax;
+use crate::expand;
 use crate::system;
-use crate::value::{Data, ListKind, ScalarKind, Str, Value};
+use crate::value::{Str, Value};
+
+pub use frame::int_text;
+use frame::{Frame, Pending};
 
 /// The number of passes cf-agent makes over a bundle.
 const PASSES: usize = 3;
@@ -40,10 +44,12 @@ const CACHED_CALLS: [&str; 2] = ["network_connections", "parsejson"];
 const MAX_BUNDLE_DEPTH: usize = 100;
 
 /// The promise types the evaluator runs.
-const EVALUATED_TYPES: [&str; 5] = ["meta", "vars", "classes", "methods", "reports"];
+const EVALUATED_TYPES: [&str; 5] =
+    ["meta", "vars", "classes", "methods", "reports"];
 
 /// The steps of one pass over a bundle, in cf-agent's normal order.
-const PASS_STEPS: [&str; 6] = ["meta", "vars", "classes", "vars", "methods", "reports"];
+const PASS_STEPS: [&str; 6] =
+    ["meta", "vars", "classes", "vars", "methods", "reports"];
 
 /// The steps of one round of evaluating a common bundle ahead of the
 /// bundlesequence.
@@ -106,13 +112,6 @@ struct Evaluator<'a> {
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
     outcome: Outcome,
-}
-
-/// Where a promise is evaluated: its bundle and the iteration bindings.
-struct Frame<'e, 'a> {
-    eval: &'e Evaluator<'a>,
-    scope: &'e str,
-    bindings: &'e Bindings,
 }
 
 impl<'a> Evaluator<'a> {
@@ -185,7 +184,9 @@ impl<'a> Evaluator<'a> {
 
         for (name, args) in self.bundlesequence()? {
             let bundle = self.find_bundle(&name).ok_or_else(|| {
-                let message = format!("bundle '{name}' in the bundlesequence is not defined");
+                let message = format!(
+                    "bundle '{name}' in the bundlesequence is not defined"
+                );
                 Error::new(ErrorKind::Check, message)
             })?;
             let args = args.into_iter().map(Value::string).collect();
@@ -211,11 +212,11 @@ impl<'a> Evaluator<'a> {
         if let Some(names) = &self.options.bundlesequence {
             return Ok(names.iter().map(|n| (n.clone(), Vec::new())).collect());
         }
-        let control = self
-            .policy
-            .bodies
-            .iter()
-            .find(|b| &*b.keyword == "body" && &*b.kind == "common" && &*b.name == "control");
+        let control = self.policy.bodies.iter().find(|b| {
+            &*b.keyword == "body"
+                && &*b.kind == "common"
+                && &*b.name == "control"
+        });
         let setting = control.and_then(|body| {
             body.settings
                 .iter()
@@ -241,10 +242,14 @@ impl<'a> Evaluator<'a> {
         let bindings = Bindings::new();
         let frame = self.frame("control", &bindings);
         match rval {
-            Rval::Str(text, _) | Rval::Word(text, _) => Some((frame.expand(text).text, Vec::new())),
+            Rval::Str(text, _) | Rval::Word(text, _) => {
+                Some((frame.expand(text).text, Vec::new()))
+            }
             Rval::Call(call) => {
                 let args = call.args.iter().filter_map(|a| match a {
-                    Rval::Str(t, _) | Rval::Word(t, _) => Some(frame.expand(t).text),
+                    Rval::Str(t, _) | Rval::Word(t, _) => {
+                        Some(frame.expand(t).text)
+                    }
                     _ => None,
                 });
                 Some((call.name.to_string(), args.collect()))
@@ -258,7 +263,11 @@ impl<'a> Evaluator<'a> {
         self.policy.bundles.iter().find(|b| &*b.name == name)
     }
 
-    fn run_bundle(&mut self, bundle: &'a Bundle, args: Vec<Value>) -> Result<(), Error> {
+    fn run_bundle(
+        &mut self,
+        bundle: &'a Bundle,
+        args: Vec<Value>,
+    ) -> Result<(), Error> {
         if self.depth >= MAX_BUNDLE_DEPTH {
             let message = format!(
                 "bundle '{}' nests deeper than {MAX_BUNDLE_DEPTH} method calls",
@@ -273,7 +282,8 @@ impl<'a> Evaluator<'a> {
         let mut result = Ok(());
         for pass in 1..=PASSES {
             for promise_type in PASS_STEPS {
-                result = result.and(self.run_section(bundle, promise_type, pass));
+                result =
+                    result.and(self.run_section(bundle, promise_type, pass));
             }
             if pass == 1 {
                 self.log_skipped_types(bundle);
@@ -341,9 +351,13 @@ impl<'a> Evaluator<'a> {
             }
             match promise_type {
                 "meta" => self.run_vars(bundle, promise, &bindings, pass, true),
-                "vars" => self.run_vars(bundle, promise, &bindings, pass, false),
+                "vars" => {
+                    self.run_vars(bundle, promise, &bindings, pass, false)
+                }
                 "classes" => self.run_classes(bundle, promise, &bindings),
-                "methods" => self.run_method(bundle, promise, &bindings, pass)?,
+                "methods" => {
+                    self.run_method(bundle, promise, &bindings, pass)?
+                }
                 _ => self.run_report(bundle, promise, &bindings, pass),
             }
         }
@@ -383,7 +397,11 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn frame<'e>(&'e self, scope: &'e str, bindings: &'e Bindings) -> Frame<'e, 'a> {
+    fn frame<'e>(
+        &'e self,
+        scope: &'e str,
+        bindings: &'e Bindings,
+    ) -> Frame<'e, 'a> {
         Frame {
             eval: self,
             scope,
@@ -411,7 +429,12 @@ impl<'a> Evaluator<'a> {
 
     /// `if`, `ifvarclass` and `unless`. An unresolved condition is not
     /// true: `if` skips the promise and `unless` lets it run.
-    fn condition_holds(&self, promise: &Promise, scope: &str, bindings: &Bindings) -> bool {
+    fn condition_holds(
+        &self,
+        promise: &Promise,
+        scope: &str,
+        bindings: &Bindings,
+    ) -> bool {
         let frame = self.frame(scope, bindings);
         for attribute in &promise.attributes {
             let wanted = match &*attribute.name {
@@ -441,7 +464,9 @@ impl<'a> Evaluator<'a> {
         if !name.complete {
             return;
         }
-        let Some(attribute) = promise.attributes.iter().find(|a| is_var_type(&a.name)) else {
+        let Some(attribute) =
+            promise.attributes.iter().find(|a| is_var_type(&a.name))
+        else {
             return;
         };
         let value = frame.typed_value(&attribute.name, &attribute.value);
@@ -459,7 +484,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn run_classes(&mut self, bundle: &Bundle, promise: &Promise, bindings: &Bindings) {
+    fn run_classes(
+        &mut self,
+        bundle: &Bundle,
+        promise: &Promise,
+        bindings: &Bindings,
+    ) {
         let frame = self.frame(&bundle.name, bindings);
         let name = frame.expand(&promise.promiser);
         if !name.complete {
@@ -474,7 +504,9 @@ impl<'a> Evaluator<'a> {
 
         let class = canonify(&name.text);
         let global = match promise.attribute("scope").map(|a| &a.value) {
-            Some(Rval::Str(s, _)) | Some(Rval::Word(s, _)) => &**s == "namespace",
+            Some(Rval::Str(s, _)) | Some(Rval::Word(s, _)) => {
+                &**s == "namespace"
+            }
             _ => &*bundle.kind == "common",
         };
         if global {
@@ -534,12 +566,20 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn run_report(&mut self, bundle: &Bundle, promise: &Promise, bindings: &Bindings, pass: usize) {
+    fn run_report(
+        &mut self,
+        bundle: &Bundle,
+        promise: &Promise,
+        bindings: &Bindings,
+        pass: usize,
+    ) {
         let mut bindings = bindings.clone();
         if let Some(with) = promise.attribute("with") {
             let frame = self.frame(&bundle.name, &bindings);
             match frame.value(&with.value) {
-                Ok(Value::Scalar(_, text)) => bindings.push(("with".into(), text)),
+                Ok(Value::Scalar(_, text)) => {
+                    bindings.push(("with".into(), text))
+                }
                 Ok(_) => {}
                 Err(_) if pass < PASSES => return,
                 Err(_) => {}
@@ -575,119 +615,6 @@ impl<'a> Evaluator<'a> {
         eprintln!("error: {message}");
         self.outcome.errors.push(message);
     }
-
-    /// The variable `name` (`x`, `b.x`, `d[k][0]`) seen from `scope`.
-    fn lookup(&self, current: &str, name: &str) -> Option<Found<'_>> {
-        let name = name.strip_prefix("default:").unwrap_or(name);
-        let scope = current;
-        let (scope, name) = split_scope(scope, name);
-        if scope == "this" {
-            return this_var(current, name);
-        }
-        let vars = self.vars.get(scope)?;
-        if let Some(value) = vars.get(name) {
-            return Some(Found::Value(value));
-        }
-
-        let (base, indices) = split_indices(name)?;
-        let Value::Data(data) = vars.get(base)? else {
-            return None;
-        };
-        let mut node: &Data = data;
-        for index in indices {
-            node = node.child(index)?;
-        }
-        Some(Found::Data(node))
-    }
-}
-
-/// `this.bundle` and `this.namespace`. The other `this` variables are
-/// not provided yet, so references to them stay unresolved.
-fn this_var<'e>(bundle: &str, name: &str) -> Option<Found<'e>> {
-    match name {
-        "bundle" => Some(Found::Text(bundle.into())),
-        "namespace" => Some(Found::Text("default".into())),
-        _ => None,
-    }
-}
-
-/// A variable found by name: a whole value, or a node inside data.
-enum Found<'e> {
-    Text(Str),
-    Value(&'e Value),
-    Data(&'e Data),
-}
-
-impl Found<'_> {
-    fn resolved(&self) -> Resolved {
-        match self {
-            Found::Text(text) => Resolved::Scalar(text.clone()),
-            Found::Value(Value::Scalar(_, text)) => Resolved::Scalar(text.clone()),
-            Found::Value(Value::List(_, items)) => Resolved::Items(items.to_vec()),
-            Found::Value(Value::Data(data)) => data_resolved(data),
-            Found::Data(data) => data_resolved(data),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        match self {
-            Found::Text(text) => Value::string(text.clone()),
-            Found::Value(value) => (*value).clone(),
-            Found::Data(data) => Value::Data((*data).clone().into()),
-        }
-    }
-}
-
-/// A primitive expands in place; a container iterates over its
-/// primitive children, nulls and containers left out, as cf-agent does.
-fn data_resolved(data: &Data) -> Resolved {
-    let children: Vec<&Data> = match data {
-        Data::Array(items) => items.iter().collect(),
-        Data::Object(object) => object.iter().map(|(_, v)| v).collect(),
-        Data::Null => return Resolved::Items(Vec::new()),
-        primitive => {
-            return primitive
-                .scalar_text()
-                .map_or(Resolved::Missing, Resolved::Scalar);
-        }
-    };
-    Resolved::Items(children.into_iter().filter_map(Data::scalar_text).collect())
-}
-
-/// Splits `b.x` into scope `b` and name `x`; a dot inside `[...]` is
-/// part of an index, not a scope.
-fn split_scope<'n>(current: &'n str, name: &'n str) -> (&'n str, &'n str) {
-    let head = name.find('[').map_or(name, |i| &name[..i]);
-    match head.find('.') {
-        Some(dot) => (&name[..dot], &name[dot + 1..]),
-        None => (current, name),
-    }
-}
-
-/// Splits `d[a][0]` into `d` and `["a", "0"]`.
-fn split_indices(name: &str) -> Option<(&str, Vec<&str>)> {
-    let open = name.find('[')?;
-    let (base, mut rest) = name.split_at(open);
-    let mut indices = Vec::new();
-    while let Some(inner) = rest.strip_prefix('[') {
-        let close = matching_bracket(inner)?;
-        indices.push(&inner[..close]);
-        rest = &inner[close + 1..];
-    }
-    rest.is_empty().then_some((base, indices))
-}
-
-fn matching_bracket(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' if depth == 0 => return Some(i),
-            ']' => depth -= 1,
-            _ => {}
-        }
-    }
-    None
 }
 
 /// The strings of a promise that can mention iterated variables: the
@@ -715,276 +642,4 @@ pub fn is_var_type(name: &str) -> bool {
         name,
         "string" | "int" | "real" | "slist" | "ilist" | "rlist" | "data"
     )
-}
-
-/// Why a value could not be computed yet.
-enum Pending {
-    /// A reference does not resolve (yet).
-    Unresolved,
-    /// A function call failed.
-    Failed(String),
-}
-
-impl Resolver for Frame<'_, '_> {
-    fn resolve(&self, name: &str) -> Resolved {
-        if let Some((_, item)) = self.bindings.iter().rev().find(|(n, _)| &**n == name) {
-            return Resolved::Scalar(item.clone());
-        }
-        match self.eval.lookup(self.scope, name) {
-            Some(found) => found.resolved(),
-            None => Resolved::Missing,
-        }
-    }
-}
-
-impl Env for Frame<'_, '_> {
-    fn lookup(&self, name: &str) -> Option<Value> {
-        if let Some((_, item)) = self.bindings.iter().rev().find(|(n, _)| &**n == name) {
-            return Some(Value::string(item.clone()));
-        }
-        self.eval
-            .lookup(self.scope, name)
-            .map(|found| found.to_value())
-    }
-
-    fn sysroot(&self) -> &Path {
-        &self.eval.options.sysroot
-    }
-}
-
-impl Frame<'_, '_> {
-    fn expand(&self, text: &str) -> Expansion {
-        expand::expand(text, self)
-    }
-
-    /// The value of an rval: strings expanded, lists and data whole.
-    fn value(&self, rval: &Rval) -> Result<Value, Pending> {
-        match rval {
-            Rval::Str(text, _) => {
-                let expansion = self.expand(text);
-                if !expansion.complete {
-                    return Err(Pending::Unresolved);
-                }
-                Ok(Value::string(expansion.text))
-            }
-            Rval::Word(word, _) => Ok(Value::string(word.clone())),
-            Rval::ListRef(name, _) => self.list_ref(name),
-            Rval::List(items, _) => self.list(items, ListKind::String),
-            Rval::Call(call) => self.call(call),
-        }
-    }
-
-    fn list_ref(&self, name: &str) -> Result<Value, Pending> {
-        let name = self.expand(name);
-        if !name.complete {
-            return Err(Pending::Unresolved);
-        }
-        Env::lookup(self, &name.text).ok_or(Pending::Unresolved)
-    }
-
-    /// A list literal; `@(x)` members and calls returning lists splice in.
-    fn list(&self, items: &[Rval], kind: ListKind) -> Result<Value, Pending> {
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Rval::Str(text, _) => out.push(self.expand(text).text.into()),
-                other => match self.value(other)? {
-                    Value::Scalar(_, text) => out.push(text),
-                    Value::List(_, list) => out.extend(list.iter().cloned()),
-                    Value::Data(data) => out.extend(data_items(&data)),
-                },
-            }
-        }
-        Ok(Value::List(kind, out.into()))
-    }
-
-    fn call(&self, call: &crate::ast::Call) -> Result<Value, Pending> {
-        let Some(builtin) = builtins::find(&call.name) else {
-            let message = match syntax().function(&call.name) {
-                Some(_) => format!("function '{}' is not provided by cfmini", call.name),
-                None => format!("unknown function '{}'", call.name),
-            };
-            return Err(Pending::Failed(message));
-        };
-        let count = call.args.len();
-        if count < builtin.min_args || builtin.max_args.is_some_and(|max| count > max) {
-            return Err(Pending::Failed(format!(
-                "function '{}' takes {} arguments, got {count}",
-                call.name,
-                arity_text(builtin.min_args, builtin.max_args)
-            )));
-        }
-
-        let args = call
-            .args
-            .iter()
-            .map(|a| self.value(a))
-            .collect::<Result<Vec<_>, _>>()?;
-        let key = CACHED_CALLS
-            .contains(&&*call.name)
-            .then(|| format!("{}{args:?}", call.name));
-        if let Some(value) = key.as_ref().and_then(|k| self.eval.cached(k)) {
-            return Ok(value);
-        }
-
-        let invocation = Call {
-            name: &call.name,
-            args,
-            env: self,
-        };
-        let value = (builtin.run)(&invocation).map_err(Pending::Failed)?;
-        if let Some(key) = key {
-            self.eval.calls.borrow_mut().insert(key, value.clone());
-        }
-        Ok(value)
-    }
-
-    /// The value of a `vars` promise of type `kind`; `None` when it must
-    /// wait for a later pass.
-    fn typed_value(&self, kind: &str, rval: &Rval) -> Result<Option<Value>, String> {
-        let value = match (kind, rval) {
-            ("string", Rval::Str(text, _)) => {
-                let expansion = self.expand(text);
-                if expansion.dangling {
-                    return Ok(None);
-                }
-                Value::string(expansion.text)
-            }
-            ("int" | "real", Rval::Str(text, _)) => {
-                let expansion = self.expand(text);
-                if !expansion.complete {
-                    return Ok(None);
-                }
-                Value::string(expansion.text)
-            }
-            ("slist" | "ilist" | "rlist", Rval::List(items, _)) => {
-                match self.list(items, list_kind(kind)) {
-                    Ok(value) => value,
-                    Err(Pending::Unresolved) => return Ok(None),
-                    Err(Pending::Failed(message)) => return Err(message),
-                }
-            }
-            _ => match self.value(rval) {
-                Ok(value) => value,
-                Err(Pending::Unresolved) => return Ok(None),
-                Err(Pending::Failed(message)) => return Err(message),
-            },
-        };
-        convert(kind, value).map(Some)
-    }
-
-    /// A class attribute's value: a class expression, or a function
-    /// returning one. `None` when it does not resolve.
-    fn class_value(&self, rval: &Rval) -> Option<bool> {
-        let value = self.value(rval).ok()?;
-        match value {
-            Value::Scalar(_, expr) => Some(self.eval.class_expression(&expr)),
-            _ => None,
-        }
-    }
-
-    /// Whether a `classes` promise defines its class; `None` when an
-    /// attribute does not resolve yet.
-    fn class_promise_holds(&self, promise: &Promise) -> Option<bool> {
-        let mut holds = true;
-        for Attribute { name, value, .. } in &promise.attributes {
-            let result = match &**name {
-                "expression" => self.class_value(value)?,
-                "not" => !self.class_value(value)?,
-                "and" => self.class_members(value)?.iter().all(|b| *b),
-                "or" => self.class_members(value)?.iter().any(|b| *b),
-                "xor" => self.class_members(value)?.iter().filter(|b| **b).count() == 1,
-                _ => continue,
-            };
-            holds &= result;
-        }
-        Some(holds)
-    }
-
-    fn class_members(&self, rval: &Rval) -> Option<Vec<bool>> {
-        match rval {
-            Rval::List(items, _) => items.iter().map(|i| self.class_value(i)).collect(),
-            other => match self.value(other).ok()? {
-                Value::List(_, items) => Some(
-                    items
-                        .iter()
-                        .map(|e| self.eval.class_expression(e))
-                        .collect(),
-                ),
-                Value::Scalar(_, expr) => Some(vec![self.eval.class_expression(&expr)]),
-                Value::Data(_) => None,
-            },
-        }
-    }
-}
-
-fn data_items(data: &Data) -> Vec<Str> {
-    match data_resolved(data) {
-        Resolved::Items(items) => items,
-        Resolved::Scalar(text) => vec![text],
-        Resolved::Missing => Vec::new(),
-    }
-}
-
-fn arity_text(min: usize, max: Option<usize>) -> String {
-    match max {
-        Some(max) if max == min => min.to_string(),
-        Some(max) => format!("{min} to {max}"),
-        None => format!("at least {min}"),
-    }
-}
-
-fn list_kind(kind: &str) -> ListKind {
-    match kind {
-        "ilist" => ListKind::Int,
-        "rlist" => ListKind::Real,
-        _ => ListKind::String,
-    }
-}
-
-/// Converts a computed value to the declared type of a `vars` promise.
-fn convert(kind: &str, value: Value) -> Result<Value, String> {
-    match (kind, value) {
-        ("string", Value::Scalar(_, text)) => Ok(Value::Scalar(ScalarKind::String, text)),
-        ("int", Value::Scalar(_, text)) => int_text(&text)
-            .map(|i| Value::Scalar(ScalarKind::Int, i.to_string().into()))
-            .ok_or_else(|| format!("cannot parse '{text}' as an integer")),
-        ("real", Value::Scalar(_, text)) => real_text(&text)
-            .map(|r| Value::Scalar(ScalarKind::Real, format!("{r:.6}").into()))
-            .ok_or_else(|| format!("cannot parse '{text}' as a real number")),
-        ("slist" | "ilist" | "rlist", Value::List(_, items)) => {
-            Ok(Value::List(list_kind(kind), items))
-        }
-        ("slist" | "ilist" | "rlist", Value::Data(data)) => {
-            Ok(Value::List(list_kind(kind), data_items(&data).into()))
-        }
-        ("data", Value::Data(data)) => Ok(Value::Data(data)),
-        ("data", Value::Scalar(_, text)) => crate::json::parse(&text)
-            .map(|d| Value::Data(d.into()))
-            .map_err(|e| format!("cannot parse data: {e}")),
-        (kind, value) => Err(format!(
-            "a {} value cannot be assigned to a variable of type {kind}",
-            value.type_name()
-        )),
-    }
-}
-
-/// An integer with cf-agent's unit suffixes: `k`, `m`, `g` are powers
-/// of 1000 and `K`, `M`, `G` powers of 1024.
-pub fn int_text(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (digits, factor) = match text.chars().last()? {
-        'k' => (&text[..text.len() - 1], 1_000),
-        'm' => (&text[..text.len() - 1], 1_000_000),
-        'g' => (&text[..text.len() - 1], 1_000_000_000),
-        'K' => (&text[..text.len() - 1], 1 << 10),
-        'M' => (&text[..text.len() - 1], 1 << 20),
-        'G' => (&text[..text.len() - 1], 1 << 30),
-        _ => (text, 1),
-    };
-    digits.parse::<i64>().ok()?.checked_mul(factor)
-}
-
-fn real_text(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok().filter(|r| r.is_finite())
 }

@@ -1,0 +1,341 @@
+//! Computing values where a promise stands: expanding strings, reading
+//! lists, calling builtins and converting to the declared type of a
+//! `vars` promise.
+
+use std::path::Path;
+
+use super::lookup::data_resolved;
+use super::{Bindings, CACHED_CALLS, Evaluator};
+use crate::ast::{Attribute, Promise, Rval};
+use crate::builtins::{self, Call, Env};
+use crate::expand::{self, Expansion, Resolved, Resolver};
+use crate::syntax::syntax;
+use crate::value::{Data, ListKind, ScalarKind, Str, Value};
+
+/// Where a promise is evaluated: its bundle and the iteration bindings.
+pub(super) struct Frame<'e, 'a> {
+    pub(super) eval: &'e Evaluator<'a>,
+    pub(super) scope: &'e str,
+    pub(super) bindings: &'e Bindings,
+}
+
+/// Why a value could not be computed yet.
+pub(super) enum Pending {
+    /// A reference does not resolve (yet).
+    Unresolved,
+    /// A function call failed.
+    Failed(String),
+}
+
+impl Resolver for Frame<'_, '_> {
+    fn resolve(&self, name: &str) -> Resolved {
+        if let Some((_, item)) =
+            self.bindings.iter().rev().find(|(n, _)| &**n == name)
+        {
+            return Resolved::Scalar(item.clone());
+        }
+        match self.eval.lookup(self.scope, name) {
+            Some(found) => found.resolved(),
+            None => Resolved::Missing,
+        }
+    }
+}
+
+impl Env for Frame<'_, '_> {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some((_, item)) =
+            self.bindings.iter().rev().find(|(n, _)| &**n == name)
+        {
+            return Some(Value::string(item.clone()));
+        }
+        self.eval
+            .lookup(self.scope, name)
+            .map(|found| found.to_value())
+    }
+
+    fn sysroot(&self) -> &Path {
+        &self.eval.options.sysroot
+    }
+}
+
+impl Frame<'_, '_> {
+    pub(super) fn expand(&self, text: &str) -> Expansion {
+        expand::expand(text, self)
+    }
+
+    /// The value of an rval: strings expanded, lists and data whole.
+    pub(super) fn value(&self, rval: &Rval) -> Result<Value, Pending> {
+        match rval {
+            Rval::Str(text, _) => {
+                let expansion = self.expand(text);
+                if !expansion.complete {
+                    return Err(Pending::Unresolved);
+                }
+                Ok(Value::string(expansion.text))
+            }
+            Rval::Word(word, _) => Ok(Value::string(word.clone())),
+            Rval::ListRef(name, _) => self.list_ref(name),
+            Rval::List(items, _) => self.list(items, ListKind::String),
+            Rval::Call(call) => self.call(call),
+        }
+    }
+
+    fn list_ref(&self, name: &str) -> Result<Value, Pending> {
+        let name = self.expand(name);
+        if !name.complete {
+            return Err(Pending::Unresolved);
+        }
+        Env::lookup(self, &name.text).ok_or(Pending::Unresolved)
+    }
+
+    /// A list literal; `@(x)` members and calls returning lists splice in.
+    fn list(&self, items: &[Rval], kind: ListKind) -> Result<Value, Pending> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Rval::Str(text, _) => out.push(self.expand(text).text.into()),
+                other => match self.value(other)? {
+                    Value::Scalar(_, text) => out.push(text),
+                    Value::List(_, list) => out.extend(list.iter().cloned()),
+                    Value::Data(data) => out.extend(data_items(&data)),
+                },
+            }
+        }
+        Ok(Value::List(kind, out.into()))
+    }
+
+    fn call(&self, call: &crate::ast::Call) -> Result<Value, Pending> {
+        let Some(builtin) = builtins::find(&call.name) else {
+            let message = match syntax().function(&call.name) {
+                Some(_) => format!(
+                    "function '{}' is not provided by cfmini",
+                    call.name
+                ),
+                None => format!("unknown function '{}'", call.name),
+            };
+            return Err(Pending::Failed(message));
+        };
+        let count = call.args.len();
+        if count < builtin.min_args
+            || builtin.max_args.is_some_and(|max| count > max)
+        {
+            return Err(Pending::Failed(format!(
+                "function '{}' takes {} arguments, got {count}",
+                call.name,
+                arity_text(builtin.min_args, builtin.max_args)
+            )));
+        }
+
+        let args = call
+            .args
+            .iter()
+            .map(|a| self.value(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let key = CACHED_CALLS
+            .contains(&&*call.name)
+            .then(|| format!("{}{args:?}", call.name));
+        if let Some(value) = key.as_ref().and_then(|k| self.eval.cached(k)) {
+            return Ok(value);
+        }
+
+        let invocation = Call {
+            name: &call.name,
+            args,
+            env: self,
+        };
+        let value = (builtin.run)(&invocation).map_err(Pending::Failed)?;
+        if let Some(key) = key {
+            self.eval.calls.borrow_mut().insert(key, value.clone());
+        }
+        Ok(value)
+    }
+
+    /// The value of a `vars` promise of type `kind`; `None` when it must
+    /// wait for a later pass.
+    pub(super) fn typed_value(
+        &self,
+        kind: &str,
+        rval: &Rval,
+    ) -> Result<Option<Value>, String> {
+        let value = match (kind, rval) {
+            ("string", Rval::Str(text, _)) => {
+                let expansion = self.expand(text);
+                if expansion.dangling {
+                    return Ok(None);
+                }
+                Value::string(expansion.text)
+            }
+            ("int" | "real", Rval::Str(text, _)) => {
+                let expansion = self.expand(text);
+                if !expansion.complete {
+                    return Ok(None);
+                }
+                Value::string(expansion.text)
+            }
+            ("slist" | "ilist" | "rlist", Rval::List(items, _)) => {
+                match self.list(items, list_kind(kind)) {
+                    Ok(value) => value,
+                    Err(Pending::Unresolved) => return Ok(None),
+                    Err(Pending::Failed(message)) => return Err(message),
+                }
+            }
+            _ => match self.value(rval) {
+                Ok(value) => value,
+                Err(Pending::Unresolved) => return Ok(None),
+                Err(Pending::Failed(message)) => return Err(message),
+            },
+        };
+        convert(kind, value).map(Some)
+    }
+
+    /// A class attribute's value: a class expression, or a function
+    /// returning one. `None` when it does not resolve.
+    pub(super) fn class_value(&self, rval: &Rval) -> Option<bool> {
+        let value = self.value(rval).ok()?;
+        match value {
+            Value::Scalar(_, expr) => Some(self.eval.class_expression(&expr)),
+            _ => None,
+        }
+    }
+
+    /// Whether a `classes` promise defines its class; `None` when an
+    /// attribute does not resolve yet.
+    pub(super) fn class_promise_holds(
+        &self,
+        promise: &Promise,
+    ) -> Option<bool> {
+        let mut holds = true;
+        for Attribute { name, value, .. } in &promise.attributes {
+            let result = match &**name {
+                "expression" => self.class_value(value)?,
+                "not" => !self.class_value(value)?,
+                "and" => self.class_members(value)?.iter().all(|b| *b),
+                "or" => self.class_members(value)?.iter().any(|b| *b),
+                "xor" => {
+                    self.class_members(value)?.iter().filter(|b| **b).count()
+                        == 1
+                }
+                _ => continue,
+            };
+            holds &= result;
+        }
+        Some(holds)
+    }
+
+    fn class_members(&self, rval: &Rval) -> Option<Vec<bool>> {
+        match rval {
+            Rval::List(items, _) => {
+                items.iter().map(|i| self.class_value(i)).collect()
+            }
+            other => match self.value(other).ok()? {
+                Value::List(_, items) => Some(
+                    items
+                        .iter()
+                        .map(|e| self.eval.class_expression(e))
+                        .collect(),
+                ),
+                Value::Scalar(_, expr) => {
+                    Some(vec![self.eval.class_expression(&expr)])
+                }
+                Value::Data(_) => None,
+            },
+        }
+    }
+}
+
+fn data_items(data: &Data) -> Vec<Str> {
+    match data_resolved(data) {
+        Resolved::Items(items) => items,
+        Resolved::Scalar(text) => vec![text],
+        Resolved::Missing => Vec::new(),
+    }
+}
+
+fn arity_text(min: usize, max: Option<usize>) -> String {
+    match max {
+        Some(max) if max == min => min.to_string(),
+        Some(max) => format!("{min} to {max}"),
+        None => format!("at least {min}"),
+    }
+}
+
+fn list_kind(kind: &str) -> ListKind {
+    match kind {
+        "ilist" => ListKind::Int,
+        "rlist" => ListKind::Real,
+        _ => ListKind::String,
+    }
+}
+
+/// Converts a computed value to the declared type of a `vars` promise.
+fn convert(kind: &str, value: Value) -> Result<Value, String> {
+    match (kind, value) {
+        ("string", Value::Scalar(_, text)) => {
+            Ok(Value::Scalar(ScalarKind::String, text))
+        }
+        ("int", Value::Scalar(_, text)) => int_text(&text)
+            .map(|i| Value::Scalar(ScalarKind::Int, i.to_string().into()))
+            .ok_or_else(|| format!("cannot parse '{text}' as an integer")),
+        ("real", Value::Scalar(_, text)) => real_text(&text)
+            .map(|r| Value::Scalar(ScalarKind::Real, format!("{r:.6}").into()))
+            .ok_or_else(|| format!("cannot parse '{text}' as a real number")),
+        ("slist" | "ilist" | "rlist", Value::List(_, items)) => {
+            Ok(Value::List(list_kind(kind), items))
+        }
+        ("slist" | "ilist" | "rlist", Value::Data(data)) => {
+            Ok(Value::List(list_kind(kind), data_items(&data).into()))
+        }
+        ("data", Value::Data(data)) => Ok(Value::Data(data)),
+        ("data", Value::Scalar(_, text)) => crate::json::parse(&text)
+            .map(|d| Value::Data(d.into()))
+            .map_err(|e| format!("cannot parse data: {e}")),
+        (kind, value) => Err(format!(
+            "a {} value cannot be assigned to a variable of type {kind}",
+            value.type_name()
+        )),
+    }
+}
+
+/// An integer with cf-agent's unit suffixes: `k`, `m`, `g` are powers
+/// of 1000 and `K`, `M`, `G` powers of 1024.
+pub fn int_text(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (digits, factor) = match text.chars().last()? {
+        'k' => (&text[..text.len() - 1], 1_000),
+        'm' => (&text[..text.len() - 1], 1_000_000),
+        'g' => (&text[..text.len() - 1], 1_000_000_000),
+        'K' => (&text[..text.len() - 1], 1 << 10),
+        'M' => (&text[..text.len() - 1], 1 << 20),
+        'G' => (&text[..text.len() - 1], 1 << 30),
+        _ => (text, 1),
+    };
+    digits.parse::<i64>().ok()?.checked_mul(factor)
+}
+
+fn real_text(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|r| r.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // cf-agent prints int => "1k" as 1000 and "1K" as 1024, and rejects
+    // "0x10" and "1.5".
+    #[test]
+    fn integers_take_unit_suffixes() {
+        assert_eq!(int_text("1k"), Some(1000));
+        assert_eq!(int_text("1K"), Some(1024));
+        assert_eq!(int_text("2M"), Some(2 << 20));
+        assert_eq!(int_text("-3m"), Some(-3_000_000));
+        assert_eq!(int_text("0x10"), None);
+        assert_eq!(int_text("1.5"), None);
+    }
+
+    // cf-agent prints real => "0.5" as 0.500000.
+    #[test]
+    fn reals_print_with_six_decimals() {
+        let value = convert("real", Value::string("0.5")).unwrap();
+        assert_eq!(value, Value::Scalar(ScalarKind::Real, "0.500000".into()));
+    }
+}
