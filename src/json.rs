@@ -254,7 +254,7 @@ impl Reader<'_> {
             }
         }
         self.pos += 1;
-        Ok(Data::Array(items))
+        Ok(Data::Array(items.into()))
     }
 
     /// An object; colons and commas may be left out, keys may be bare

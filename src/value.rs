@@ -83,50 +83,34 @@ pub enum Data {
     /// A string.
     Str(Str),
     /// An array.
-    Array(Vec<Data>),
+    Array(Rc<[Data]>),
     /// An object, its keys in insertion order.
     Object(Object),
 }
 
-/// The pairs of a JSON object in insertion order, keys unique.
+/// The pairs of a JSON object in insertion order, keys unique. Like
+/// arrays, objects are shared, not copied, when a value is taken from
+/// inside a container.
 ///
 /// Lookup is a linear scan: the objects policies build are small, and a
 /// vector of pairs costs a fraction of a hash map's memory. A policy that
 /// indexes one huge object many times pays for that scan.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Object {
-    pairs: Vec<(Str, Data)>,
+    pairs: Rc<[(Str, Data)]>,
 }
 
 impl Object {
-    /// An empty object.
-    pub fn new() -> Object {
-        Object::default()
-    }
-
-    /// An empty object with room for `n` pairs.
-    pub fn with_capacity(n: usize) -> Object {
-        Object {
-            pairs: Vec::with_capacity(n),
-        }
-    }
-
     /// Builds an object from pairs whose keys are known to be unique.
     pub fn from_unique_pairs(pairs: Vec<(Str, Data)>) -> Object {
-        Object { pairs }
+        Object {
+            pairs: pairs.into(),
+        }
     }
 
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&Data> {
         self.pairs.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
-    }
-
-    /// Sets `key`, replacing an earlier value in its place.
-    pub fn insert(&mut self, key: Str, value: Data) {
-        match self.pairs.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.pairs.push((key, value)),
-        }
     }
 
     /// The pairs in insertion order.

@@ -7,6 +7,8 @@
 //! Classic arrays (`a[k]`) are collections to cf-agent too; here they are
 //! only if the evaluator's lookup hands them over as data objects.
 
+use std::rc::Rc;
+
 use super::{Call, CallResult, Collection, data, int};
 use crate::json;
 use crate::value::{Data, Object, Str, Value};
@@ -184,14 +186,13 @@ pub fn mergedata(call: &Call) -> CallResult {
             Some(acc) => merge(acc, next),
         });
     }
-    Ok(data(merged.unwrap_or(Data::Array(Vec::new()))))
+    Ok(data(merged.unwrap_or(Data::Array(Rc::from([])))))
 }
 
 fn merge(acc: Data, next: Data) -> Data {
     match (acc, next) {
-        (Data::Array(mut a), Data::Array(b)) => {
-            a.extend(b);
-            Data::Array(a)
+        (Data::Array(a), Data::Array(b)) => {
+            Data::Array(a.iter().chain(b.iter()).cloned().collect())
         }
         // The array's elements win over the object's keys, whichever
         // comes first.
@@ -215,7 +216,8 @@ fn update(object: Object, pairs: Vec<(Str, Data)>) -> Object {
     Object::from_unique_pairs(json::last_wins(all))
 }
 
-fn indexed(items: Vec<Data>) -> Vec<(Str, Data)> {
+fn indexed(items: Rc<[Data]>) -> Vec<(Str, Data)> {
+    let items = items.iter().cloned();
     positions(items.len()).into_iter().zip(items).collect()
 }
 

@@ -91,7 +91,7 @@ pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
         // rows read before the failure, as cf-agent lists it.
         if let Ok(file) = File::open(proc_net_dir.join(name)) {
             let rows = builder.read_table(file);
-            tables.push((Str::from(name), Data::Array(rows)));
+            tables.push((Str::from(name), Data::Array(rows.into())));
         }
     }
 
