@@ -47,9 +47,10 @@ impl System {
 
     fn add_version(&mut self) {
         let [major, minor, patch] = CF_VERSION;
-        for name in ["any", "cfengine", "community_edition", "common"] {
+        for name in ["any", "agent", "cfengine", "community_edition"] {
             self.class(name);
         }
+        self.add_features();
         self.class("cfengine_3");
         self.class(&format!("cfengine_{major}_{minor}"));
         self.class(&format!("cfengine_{major}_{minor}_{patch}"));
@@ -57,6 +58,20 @@ impl System {
         self.var("cf_version_major", major.to_string());
         self.var("cf_version_minor", minor.to_string());
         self.var("cf_version_patch", patch.to_string());
+    }
+
+    /// The features cf-agent 3.21 as Debian builds it announces, each
+    /// with every prefix: `feature_tls_1_3` brings `feature_tls_1`,
+    /// `feature_tls` and `feature`.
+    fn add_features(&mut self) {
+        for leaf in FEATURES {
+            let mut name = String::from("feature");
+            self.class(&name);
+            for part in leaf.split('_') {
+                name = format!("{name}_{part}");
+                self.class(&name);
+            }
+        }
     }
 
     /// `linux`, the architecture and the kernel release, as `uname`
@@ -167,6 +182,19 @@ impl System {
         self.var("sysday", (seconds / 86_400).to_string());
     }
 }
+
+/// The build features of cf-agent 3.21 in Debian, as it reports them.
+const FEATURES: [&str; 9] = [
+    "copyfrom_restrict_keys",
+    "def_json_preparse",
+    "host_specific_data_load",
+    "tls_1_0",
+    "tls_1_1",
+    "tls_1_2",
+    "tls_1_3",
+    "xml",
+    "yaml",
+];
 
 fn read_trimmed(path: &Path) -> String {
     fs::read_to_string(path)
