@@ -452,6 +452,14 @@ mod tests {
         assert_eq!(&*promise.context.expr, "$(c)");
     }
 
+    // cf-promises: "Expected promise type, got 'reports: any::'".
+    #[test]
+    fn guard_on_the_promise_type_line_is_an_error() {
+        let message = parse_err("bundle agent m { reports: any:: \"x\"; }");
+        assert!(message.starts_with("t.cf:1:32: error:"), "{message}");
+        parse_ok("bundle agent m { reports:\n any:: \"x\"; }");
+    }
+
     #[test]
     fn comments_may_stand_anywhere() {
         parse_ok(
