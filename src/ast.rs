@@ -151,6 +151,32 @@ impl Rval {
     }
 }
 
+impl Policy {
+    /// The settings of `attribute` in `body common control`, under
+    /// whatever guards they were written.
+    pub fn control_settings<'p>(
+        &'p self,
+        attribute: &'p str,
+    ) -> impl Iterator<Item = &'p Setting> {
+        self.bodies
+            .iter()
+            .filter(|b| &*b.keyword == "body" && &*b.kind == "common")
+            .filter(|b| &*b.name == "control")
+            .flat_map(|b| &b.settings)
+            .filter(move |s| &*s.attribute.name == attribute)
+    }
+}
+
+impl Rval {
+    /// The members of a list, or the value itself when it is not one.
+    pub fn items(&self) -> &[Rval] {
+        match self {
+            Rval::List(items, _) => items,
+            other => std::slice::from_ref(other),
+        }
+    }
+}
+
 impl Promise {
     /// The attribute called `name`, if written.
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {

@@ -173,19 +173,9 @@ impl Checker<'_> {
     }
 
     fn sequence_names(&self) -> Vec<(String, Span)> {
-        let settings = self
-            .policy
-            .bodies
-            .iter()
-            .filter(|b| &*b.kind == "common" && &*b.name == "control")
-            .flat_map(|b| &b.settings)
-            .filter(|s| &*s.attribute.name == "bundlesequence");
         let mut names = Vec::new();
-        for setting in settings {
-            let items = match &setting.attribute.value {
-                Rval::List(items, _) => items.as_slice(),
-                other => std::slice::from_ref(other),
-            };
+        for setting in self.policy.control_settings("bundlesequence") {
+            let items = setting.attribute.value.items();
             for item in items {
                 match item {
                     Rval::Str(name, span) | Rval::Word(name, span)

@@ -72,21 +72,9 @@ pub fn read(path: &Path) -> Result<String, Error> {
 
 /// The paths in `body common control { inputs => { ... }; }`.
 fn inputs(policy: &Policy, entry_dir: &Path) -> Vec<PathBuf> {
-    let controls = policy
-        .bodies
-        .iter()
-        .filter(|b| &*b.kind == "common" && &*b.name == "control");
-    let settings = controls
-        .flat_map(|b| &b.settings)
-        .filter(|s| &*s.attribute.name == "inputs");
-
     let mut paths = Vec::new();
-    for setting in settings {
-        let items = match &setting.attribute.value {
-            Rval::List(items, _) => items.as_slice(),
-            other => std::slice::from_ref(other),
-        };
-        for item in items {
+    for setting in policy.control_settings("inputs") {
+        for item in setting.attribute.value.items() {
             if let Rval::Str(text, _) = item {
                 let dir = entry_dir.to_string_lossy();
                 let text = text

@@ -182,7 +182,7 @@ impl<'a> Evaluator<'a> {
             }
         }
 
-        for (name, args) in self.bundlesequence()? {
+        for (name, args) in self.bundlesequence() {
             let bundle = self.find_bundle(&name).ok_or_else(|| {
                 let message = format!(
                     "bundle '{name}' in the bundlesequence is not defined"
@@ -208,33 +208,20 @@ impl<'a> Evaluator<'a> {
 
     /// The bundles to run, with their arguments, from `-b` or from
     /// `body common control`; `main` when neither names any.
-    fn bundlesequence(&self) -> Result<Vec<(String, Vec<String>)>, Error> {
+    fn bundlesequence(&self) -> Vec<(String, Vec<String>)> {
         if let Some(names) = &self.options.bundlesequence {
-            return Ok(names.iter().map(|n| (n.clone(), Vec::new())).collect());
+            return names.iter().map(|n| (n.clone(), Vec::new())).collect();
         }
-        let control = self.policy.bodies.iter().find(|b| {
-            &*b.keyword == "body"
-                && &*b.kind == "common"
-                && &*b.name == "control"
-        });
-        let setting = control.and_then(|body| {
-            body.settings
-                .iter()
-                .filter(|s| self.context_holds(&s.context.expr, "control"))
-                .find(|s| &*s.attribute.name == "bundlesequence")
-        });
+        let setting = self
+            .policy
+            .control_settings("bundlesequence")
+            .find(|s| self.context_holds(&s.context.expr, "control"));
         let Some(setting) = setting else {
-            return Ok(vec![("main".to_string(), Vec::new())]);
+            return vec![("main".to_string(), Vec::new())];
         };
 
-        let items = match &setting.attribute.value {
-            Rval::List(items, _) => items.clone(),
-            other => vec![other.clone()],
-        };
-        Ok(items
-            .iter()
-            .filter_map(|item| self.bundle_call(item))
-            .collect())
+        let items = setting.attribute.value.items();
+        items.iter().filter_map(|i| self.bundle_call(i)).collect()
     }
 
     /// A bundle name with arguments, from `"b"`, `b` or `b("x")`.
