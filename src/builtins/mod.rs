@@ -24,6 +24,12 @@ pub trait Env {
 
     /// The directory that stands for `/` when reading `/proc`.
     fn sysroot(&self) -> &Path;
+
+    /// The elements of a classic array (`"a[k]" string => ...`) named
+    /// `name`, as one object; `None` when it has none.
+    fn classic_array(&self, _name: &str) -> Option<Data> {
+        None
+    }
 }
 
 /// One call of a builtin: its evaluated arguments and the environment.
@@ -225,6 +231,9 @@ impl Call<'_> {
         };
         if let Some(value) = self.env.lookup(text) {
             return Some(value);
+        }
+        if let Some(array) = self.env.classic_array(text) {
+            return Some(Value::Data(array.into()));
         }
         match crate::json::parse(text) {
             Ok(data) => Some(Value::Data(data.into())),

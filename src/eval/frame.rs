@@ -56,6 +56,10 @@ impl Env for Frame<'_, '_> {
     fn sysroot(&self) -> &Path {
         &self.eval.options.sysroot
     }
+
+    fn classic_array(&self, name: &str) -> Option<Data> {
+        self.eval.classic_array(self.scope, name)
+    }
 }
 
 impl Frame<'_, '_> {

@@ -3,7 +3,7 @@
 
 use super::Evaluator;
 use crate::expand::Resolved;
-use crate::value::{Data, Str, Value};
+use crate::value::{Data, Object, Str, Value};
 
 impl Evaluator<'_> {
     /// The variable `name` (`x`, `b.x`, `d[k][0]`) seen from `scope`.
@@ -32,6 +32,80 @@ impl Evaluator<'_> {
             node = node.child(index)?;
         }
         Some(Found::Data(node))
+    }
+}
+
+impl Evaluator<'_> {
+    /// The classic array `name` (`"a[k]"` variables) seen from
+    /// `current`, as one object: `a[k]` is key `k`, and `a[k][j]` nests
+    /// `j` inside `k`.
+    ///
+    /// Keys come in the order they were first defined. cf-agent lists
+    /// them in the order of its internal hash table instead, so
+    /// `getindices` of a classic array of several keys may list them in
+    /// another order than cf-agent does.
+    pub(super) fn classic_array(
+        &self,
+        current: &str,
+        name: &str,
+    ) -> Option<Data> {
+        let name = name.strip_prefix("default:").unwrap_or(name);
+        let (scope, base) = split_scope(current, name);
+        let vars = self.vars.get(scope)?;
+        let mut root = ArrayNode::default();
+        for (var, value) in vars {
+            let Some((var_base, indices)) = split_indices(var) else {
+                continue;
+            };
+            if var_base == base {
+                root.insert(&indices, value_data(value));
+            }
+        }
+        root.into_data()
+    }
+}
+
+/// A classic array being folded into nested objects.
+#[derive(Default)]
+struct ArrayNode {
+    value: Option<Data>,
+    children: Vec<(Str, ArrayNode)>,
+}
+
+impl ArrayNode {
+    fn insert(&mut self, path: &[&str], value: Data) {
+        let Some((first, rest)) = path.split_first() else {
+            self.value = Some(value);
+            return;
+        };
+        let at = match self.children.iter().position(|(k, _)| &**k == *first) {
+            Some(at) => at,
+            None => {
+                self.children.push(((*first).into(), ArrayNode::default()));
+                self.children.len() - 1
+            }
+        };
+        self.children[at].1.insert(rest, value);
+    }
+
+    fn into_data(self) -> Option<Data> {
+        if self.children.is_empty() {
+            return self.value;
+        }
+        let pairs = self.children.into_iter();
+        let pairs = pairs.filter_map(|(k, node)| Some((k, node.into_data()?)));
+        Some(Data::Object(Object::from_unique_pairs(pairs.collect())))
+    }
+}
+
+/// A variable's value as a data node: lists become arrays of strings.
+fn value_data(value: &Value) -> Data {
+    match value {
+        Value::Scalar(_, text) => Data::Str(text.clone()),
+        Value::List(_, items) => {
+            Data::Array(items.iter().cloned().map(Data::Str).collect())
+        }
+        Value::Data(data) => (**data).clone(),
     }
 }
 

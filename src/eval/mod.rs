@@ -47,18 +47,27 @@ const MAX_BUNDLE_DEPTH: usize = 100;
 const EVALUATED_TYPES: [&str; 5] =
     ["meta", "vars", "classes", "methods", "reports"];
 
-/// The steps of one pass over a bundle, in cf-agent's normal order.
-const PASS_STEPS: [&str; 6] =
+/// The steps of one pass over an agent bundle, in cf-agent's normal
+/// order, with variables evaluated again once classes are known.
+const AGENT_PASS: [&str; 6] =
     ["meta", "vars", "classes", "vars", "methods", "reports"];
 
-/// The steps of one round of evaluating a common bundle ahead of the
-/// bundlesequence.
-const COMMON_STEPS: [&str; 3] = ["vars", "classes", "vars"];
+/// The steps of one pass over a common bundle. cf-agent goes one round
+/// of classes and variables further in a common bundle than in an agent
+/// bundle before its reports: a chain of classes and variables that
+/// each wait for the one before reaches that far in cf-agent 3.21.
+const COMMON_PASS: [&str; 8] = [
+    "meta", "vars", "classes", "vars", "classes", "vars", "methods", "reports",
+];
 
-/// How many rounds of [`COMMON_STEPS`] run ahead of the bundlesequence.
-/// Three is what matches cf-agent 3.21: a chain of classes and variables
-/// that each wait for the one before reaches as far in cf-agent.
-const COMMON_ROUNDS: usize = 3;
+/// Before the bundlesequence runs, cf-agent resolves the policy twice:
+/// each time the variables and classes of every common bundle, then the
+/// variables of every agent bundle. So a bundle can read another's
+/// variables before that bundle runs, or when it never does.
+const RESOLVE_ROUNDS: usize = 2;
+
+/// The steps of resolving a common bundle ahead of the bundlesequence.
+const COMMON_RESOLVE: [&str; 3] = ["vars", "classes", "vars"];
 
 /// How a run is set up.
 #[derive(Clone, Debug, Default)]
@@ -176,10 +185,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn run(&mut self) -> Result<(), Error> {
-        for bundle in self.policy.bundles.iter() {
-            if &*bundle.kind == "common" {
-                self.evaluate_common(bundle)?;
-            }
+        for _ in 0..RESOLVE_ROUNDS {
+            self.resolve()?;
         }
 
         for (name, args) in self.bundlesequence() {
@@ -195,13 +202,16 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    /// cf-agent evaluates every common bundle's variables and classes
-    /// before it runs the bundlesequence.
-    fn evaluate_common(&mut self, bundle: &'a Bundle) -> Result<(), Error> {
-        for _ in 0..COMMON_ROUNDS {
-            for promise_type in COMMON_STEPS {
+    /// One round of resolving the policy ahead of the bundlesequence.
+    fn resolve(&mut self) -> Result<(), Error> {
+        let bundles = &self.policy.bundles;
+        for bundle in bundles.iter().filter(|b| &*b.kind == "common") {
+            for promise_type in COMMON_RESOLVE {
                 self.run_section(bundle, promise_type, 1)?;
             }
+        }
+        for bundle in bundles.iter().filter(|b| &*b.kind == "agent") {
+            self.run_section(bundle, "vars", 1)?;
         }
         Ok(())
     }
@@ -268,7 +278,11 @@ impl<'a> Evaluator<'a> {
 
         let mut result = Ok(());
         for pass in 1..=PASSES {
-            for promise_type in PASS_STEPS {
+            let steps: &[&str] = match &*bundle.kind {
+                "common" => &COMMON_PASS,
+                _ => &AGENT_PASS,
+            };
+            for promise_type in steps {
                 result =
                     result.and(self.run_section(bundle, promise_type, pass));
             }
