@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::lookup::data_resolved;
+use super::lookup::{self, data_resolved};
 use super::{Bindings, CACHED_CALLS, Evaluator};
 use crate::ast::{Attribute, Promise, Rval};
 use crate::builtins::{self, Call, Env};
@@ -17,7 +17,12 @@ pub(super) struct Frame<'e, 'a> {
     pub(super) eval: &'e Evaluator<'a>,
     pub(super) scope: &'e str,
     pub(super) bindings: &'e Bindings,
+    /// How many values deep expansion has gone to get here.
+    pub(super) depth: usize,
 }
+
+/// How deep values that hold references are expanded again.
+const MAX_EXPANSION_DEPTH: usize = 16;
 
 /// Why a value could not be computed yet.
 pub(super) enum Pending {
@@ -34,10 +39,47 @@ impl Resolver for Frame<'_, '_> {
         {
             return Resolved::Scalar(item.clone());
         }
-        match self.eval.lookup(self.scope, name) {
-            Some(found) => found.resolved(),
-            None => Resolved::Missing,
+        let Some(found) = self.eval.lookup(self.scope, name) else {
+            return Resolved::Missing;
+        };
+        // A value holding references is expanded again where it was
+        // defined, as cf-agent expands it when it is used.
+        let home = lookup::split_scope(self.scope, name).0;
+        match found.resolved() {
+            Resolved::Scalar(text) => self.expand_again(home, text),
+            Resolved::Items(items) => Resolved::Items(
+                items
+                    .into_iter()
+                    .map(|item| match self.expand_again(home, item) {
+                        Resolved::Scalar(text) => text,
+                        _ => "".into(),
+                    })
+                    .collect(),
+            ),
+            Resolved::Missing => Resolved::Missing,
         }
+    }
+}
+
+impl Frame<'_, '_> {
+    /// `text` with its references expanded in `scope`; a reference
+    /// chain deeper than [`MAX_EXPANSION_DEPTH`], such as a cycle, stops
+    /// there, unresolved.
+    fn expand_again(&self, scope: &str, text: Str) -> Resolved {
+        if !expand::has_reference(&text) {
+            return Resolved::Scalar(text);
+        }
+        if self.depth >= MAX_EXPANSION_DEPTH {
+            return Resolved::Missing;
+        }
+        let no_bindings = Bindings::new();
+        let home = Frame {
+            eval: self.eval,
+            scope,
+            bindings: &no_bindings,
+            depth: self.depth + 1,
+        };
+        Resolved::Scalar(home.expand(&text).text.into())
     }
 }
 
@@ -81,6 +123,25 @@ impl Frame<'_, '_> {
             Rval::ListRef(name, _) => self.list_ref(name),
             Rval::List(items, _) => self.list(items, ListKind::String),
             Rval::Call(call) => self.call(call),
+        }
+    }
+
+    /// An argument of a bundle call, where a string that is exactly
+    /// `"@(name)"` passes the whole list or container, as cf-agent
+    /// passes it.
+    pub(super) fn bundle_arg(&self, rval: &Rval) -> Result<Value, Pending> {
+        let Rval::Str(text, _) = rval else {
+            return self.value(rval);
+        };
+        let Some(rest) = text.strip_prefix('@') else {
+            return self.value(rval);
+        };
+        let reference = format!("${rest}");
+        match expand::references(&reference).as_slice() {
+            [only] if only.whole.len() == reference.len() => {
+                self.list_ref(only.inner)
+            }
+            _ => self.value(rval),
         }
     }
 
@@ -193,12 +254,14 @@ impl Frame<'_, '_> {
     }
 
     /// A class attribute's value: a class expression, or a function
-    /// returning one. `None` when it does not resolve.
-    pub(super) fn class_value(&self, rval: &Rval) -> Option<bool> {
-        let value = self.value(rval).ok()?;
-        match value {
-            Value::Scalar(_, expr) => Some(self.eval.class_expression(&expr)),
-            _ => None,
+    /// returning one.
+    pub(super) fn class_value(&self, rval: &Rval) -> Truth {
+        match self.value(rval) {
+            Ok(Value::Scalar(_, expr)) => {
+                Truth::Holds(self.eval.class_expression(&expr))
+            }
+            Ok(_) | Err(Pending::Unresolved) => Truth::Unresolved,
+            Err(Pending::Failed(message)) => Truth::Failed(message),
         }
     }
 
@@ -211,13 +274,15 @@ impl Frame<'_, '_> {
         let mut holds = true;
         for Attribute { name, value, .. } in &promise.attributes {
             let result = match &**name {
-                "expression" => self.class_value(value)?,
-                "not" => !self.class_value(value)?,
-                "and" => self.class_members(value)?.iter().all(|b| *b),
-                "or" => self.class_members(value)?.iter().any(|b| *b),
+                "expression" => match self.class_value(value) {
+                    Truth::Holds(holds) => holds,
+                    _ => return None,
+                },
+                "not" => !self.member(value)?,
+                "and" => self.members(value)?.iter().all(|b| *b),
+                "or" => self.members(value)?.iter().any(|b| *b),
                 "xor" => {
-                    self.class_members(value)?.iter().filter(|b| **b).count()
-                        == 1
+                    self.members(value)?.iter().filter(|b| **b).count() == 1
                 }
                 _ => continue,
             };
@@ -226,25 +291,49 @@ impl Frame<'_, '_> {
         Some(holds)
     }
 
-    fn class_members(&self, rval: &Rval) -> Option<Vec<bool>> {
-        match rval {
-            Rval::List(items, _) => {
-                items.iter().map(|i| self.class_value(i)).collect()
+    /// A member of `and`, `or`, `xor` or `not`. An unresolved one reads
+    /// as the name of a class that is not defined, as cf-agent reads it.
+    fn member(&self, rval: &Rval) -> Option<bool> {
+        match (rval, self.class_value(rval)) {
+            (_, Truth::Holds(holds)) => Some(holds),
+            (Rval::Str(text, _), Truth::Unresolved) => {
+                Some(self.eval.class_expression(&self.expand(text).text))
             }
-            other => match self.value(other).ok()? {
-                Value::List(_, items) => Some(
-                    items
-                        .iter()
-                        .map(|e| self.eval.class_expression(e))
-                        .collect(),
-                ),
-                Value::Scalar(_, expr) => {
-                    Some(vec![self.eval.class_expression(&expr)])
-                }
-                Value::Data(_) => None,
-            },
+            _ => None,
         }
     }
+
+    fn members(&self, rval: &Rval) -> Option<Vec<bool>> {
+        let items = match rval {
+            Rval::List(items, _) => items,
+            other => match self.value(other).ok()? {
+                Value::List(_, items) => {
+                    let eval = self.eval;
+                    return Some(
+                        items
+                            .iter()
+                            .map(|e| eval.class_expression(e))
+                            .collect(),
+                    );
+                }
+                Value::Scalar(_, expr) => {
+                    return Some(vec![self.eval.class_expression(&expr)]);
+                }
+                Value::Data(_) => return None,
+            },
+        };
+        items.iter().map(|item| self.member(item)).collect()
+    }
+}
+
+/// What a class-valued attribute comes to.
+pub(super) enum Truth {
+    /// It resolved to a class expression, which holds or not.
+    Holds(bool),
+    /// A reference in it does not resolve (yet).
+    Unresolved,
+    /// A function in it failed.
+    Failed(String),
 }
 
 fn data_items(data: &Data) -> Vec<Str> {

@@ -170,7 +170,10 @@ pub(super) fn data_resolved(data: &Data) -> Resolved {
 
 /// Splits `b.x` into scope `b` and name `x`; a dot inside `[...]` is
 /// part of an index, not a scope.
-fn split_scope<'n>(current: &'n str, name: &'n str) -> (&'n str, &'n str) {
+pub(super) fn split_scope<'n>(
+    current: &'n str,
+    name: &'n str,
+) -> (&'n str, &'n str) {
     let head = name.find('[').map_or(name, |i| &name[..i]);
     match head.find('.') {
         Some(dot) => (&name[..dot], &name[dot + 1..]),

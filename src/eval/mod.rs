@@ -29,7 +29,7 @@ use crate::system;
 use crate::value::{Str, Value};
 
 pub use frame::int_text;
-use frame::{Frame, Pending};
+use frame::{Frame, Pending, Truth};
 
 /// The number of passes cf-agent makes over a bundle.
 const PASSES: usize = 3;
@@ -205,10 +205,14 @@ impl<'a> Evaluator<'a> {
     /// One round of resolving the policy ahead of the bundlesequence.
     fn resolve(&mut self) -> Result<(), Error> {
         let bundles = &self.policy.bundles;
+        // Classes a common bundle keeps to itself with `scope =>
+        // "bundle"` are set aside, not made global.
         for bundle in bundles.iter().filter(|b| &*b.kind == "common") {
+            self.local_classes.push(ClassSet::new());
             for promise_type in COMMON_RESOLVE {
                 self.run_section(bundle, promise_type, 1)?;
             }
+            self.local_classes.pop();
         }
         for bundle in bundles.iter().filter(|b| &*b.kind == "agent") {
             self.run_section(bundle, "vars", 1)?;
@@ -231,27 +235,34 @@ impl<'a> Evaluator<'a> {
         };
 
         let items = setting.attribute.value.items();
-        items.iter().filter_map(|i| self.bundle_call(i)).collect()
+        items.iter().flat_map(|i| self.bundle_calls(i)).collect()
     }
 
-    /// A bundle name with arguments, from `"b"`, `b` or `b("x")`.
-    fn bundle_call(&self, rval: &Rval) -> Option<(String, Vec<String>)> {
+    /// Bundle names with arguments, from `"b"`, `b`, `b("x")` or a
+    /// list `@(names)`.
+    fn bundle_calls(&self, rval: &Rval) -> Vec<(String, Vec<String>)> {
         let bindings = Bindings::new();
         let frame = self.frame("control", &bindings);
-        match rval {
-            Rval::Str(text, _) | Rval::Word(text, _) => {
-                Some((frame.expand(text).text, Vec::new()))
-            }
-            Rval::Call(call) => {
-                let args = call.args.iter().filter_map(|a| match a {
-                    Rval::Str(t, _) | Rval::Word(t, _) => {
-                        Some(frame.expand(t).text)
-                    }
-                    _ => None,
-                });
-                Some((call.name.to_string(), args.collect()))
-            }
+        let text = |rval: &Rval| match rval {
+            Rval::Str(t, _) | Rval::Word(t, _) => Some(frame.expand(t).text),
             _ => None,
+        };
+        match rval {
+            Rval::Call(call) => {
+                let args = call.args.iter().filter_map(text).collect();
+                vec![(frame.expand(&call.name).text, args)]
+            }
+            Rval::ListRef(..) => match frame.value(rval) {
+                Ok(Value::List(_, names)) => names
+                    .iter()
+                    .map(|name| (name.to_string(), Vec::new()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            other => text(other)
+                .map(|name| (name, Vec::new()))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -343,12 +354,25 @@ impl<'a> Evaluator<'a> {
         pass: usize,
     ) -> Result<(), Error> {
         let scope = bundle.name.clone();
-        if !self.context_holds(&promise.context.expr, &scope) {
+        let guard = &promise.context.expr;
+        // A guard without variables holds or not for every iteration.
+        let guard_varies = guard.contains('$');
+        if !guard_varies && !self.guard_holds(guard, &scope, &Vec::new()) {
             return Ok(());
         }
         for bindings in self.iterations(promise, &scope) {
-            if !self.condition_holds(promise, &scope, &bindings) {
+            if guard_varies && !self.guard_holds(guard, &scope, &bindings) {
                 continue;
+            }
+            match self.conditions(promise, &scope, &bindings, pass) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(message) => {
+                    if pass == PASSES {
+                        self.fail(message);
+                    }
+                    continue;
+                }
             }
             match promise_type {
                 "meta" => self.run_vars(bundle, promise, &bindings, pass, true),
@@ -407,13 +431,22 @@ impl<'a> Evaluator<'a> {
             eval: self,
             scope,
             bindings,
+            depth: 0,
         }
     }
 
     /// Whether a guard such as `linux.!windows` or `"$(x)"` holds.
     fn context_holds(&self, expr: &str, scope: &str) -> bool {
-        let bindings = Bindings::new();
-        let expansion = self.frame(scope, &bindings).expand(expr);
+        self.guard_holds(expr, scope, &Bindings::new())
+    }
+
+    fn guard_holds(
+        &self,
+        expr: &str,
+        scope: &str,
+        bindings: &Bindings,
+    ) -> bool {
+        let expansion = self.frame(scope, bindings).expand(expr);
         expansion.complete && self.class_expression(&expansion.text)
     }
 
@@ -422,20 +455,26 @@ impl<'a> Evaluator<'a> {
         classes::evaluate(expr, &is_defined).unwrap_or(false)
     }
 
+    /// Whether class `name` is defined; `true` always is, as cf-agent
+    /// reads it.
     fn class_defined(&self, name: &str) -> bool {
         let name = name.strip_prefix("default:").unwrap_or(name);
-        self.global_classes.contains(name)
+        name == "true"
+            || self.global_classes.contains(name)
             || self.local_classes.last().is_some_and(|c| c.contains(name))
     }
 
-    /// `if`, `ifvarclass` and `unless`. An unresolved condition is not
-    /// true: `if` skips the promise and `unless` lets it run.
-    fn condition_holds(
+    /// Whether `if`, `ifvarclass` and `unless` let the promise run in
+    /// this pass. An unresolved `if` is false. An unresolved `unless`
+    /// waits for the last pass and then lets the promise run, as in
+    /// cf-agent. A function that fails in a condition is an error.
+    fn conditions(
         &self,
         promise: &Promise,
         scope: &str,
         bindings: &Bindings,
-    ) -> bool {
+        pass: usize,
+    ) -> Result<bool, String> {
         let frame = self.frame(scope, bindings);
         for attribute in &promise.attributes {
             let wanted = match &*attribute.name {
@@ -443,12 +482,17 @@ impl<'a> Evaluator<'a> {
                 "unless" => false,
                 _ => continue,
             };
-            let holds = frame.class_value(&attribute.value).unwrap_or(false);
+            let holds = match frame.class_value(&attribute.value) {
+                Truth::Holds(holds) => holds,
+                Truth::Unresolved if wanted => false,
+                Truth::Unresolved => pass < PASSES,
+                Truth::Failed(message) => return Err(message),
+            };
             if holds != wanted {
-                return false;
+                return Ok(false);
             }
         }
-        true
+        Ok(true)
     }
 
     fn run_vars(
@@ -533,8 +577,8 @@ impl<'a> Evaluator<'a> {
         let (name, args) = match &usebundle.value {
             Rval::Call(call) => {
                 let args: Result<Vec<Value>, Pending> =
-                    call.args.iter().map(|a| frame.value(a)).collect();
-                (call.name.to_string(), args)
+                    call.args.iter().map(|a| frame.bundle_arg(a)).collect();
+                (frame.expand(&call.name).text, args)
             }
             Rval::Str(text, _) | Rval::Word(text, _) => {
                 let name = frame.expand(text);
@@ -583,7 +627,14 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(_) => {}
                 Err(_) if pass < PASSES => return,
-                Err(_) => {}
+                // In the last pass `$(with)` stands for the text of the
+                // attribute as far as it expands.
+                Err(_) => {
+                    if let Rval::Str(text, _) = &with.value {
+                        let text = frame.expand(text).text;
+                        bindings.push(("with".into(), text.into()));
+                    }
+                }
             }
         }
 
@@ -594,10 +645,10 @@ impl<'a> Evaluator<'a> {
         if waits && (pass < PASSES || expansion.dangling) {
             return;
         }
-        if !self
-            .done
-            .insert((bundle.name.clone(), format!("reports\0{text}")))
-        {
+        // cf-agent prints a report once per text and iteration: the same
+        // text again from other iterated values prints again.
+        let key = format!("reports\0{text}\0{bindings:?}");
+        if !self.done.insert((bundle.name.clone(), key)) {
             return;
         }
         let _ = writeln!(self.out, "R: {text}");
@@ -618,10 +669,10 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// The strings of a promise that can mention iterated variables: the
-/// promiser and every string in its attributes, in source order.
+/// The strings of a promise that can mention iterated variables: its
+/// guard, its promiser and every string in its attributes, in order.
 fn promise_texts(promise: &Promise) -> Vec<&str> {
-    let mut texts = vec![&*promise.promiser];
+    let mut texts = vec![&*promise.context.expr, &*promise.promiser];
     for attribute in &promise.attributes {
         rval_texts(&attribute.value, &mut texts);
     }
