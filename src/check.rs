@@ -1,15 +1,22 @@
 //! The checks cf-promises makes before cf-agent runs a policy, as far as
 //! cfmini reproduces them: known bundle types, promise types allowed in
-//! each bundle type, known attributes, function arity, integer literals,
-//! one type per variable promise and a bundlesequence of defined
+//! each bundle type, known attributes, no bundle or body defined twice,
+//! bodies and bundles called with the arguments they take, function
+//! arity and return types, integer literals, one type per variable
+//! promise, no variable made of itself, and a bundlesequence of defined
 //! bundles. Each finding is a located error; a policy with any is not
 //! run.
+//!
+//! cf-promises checks more than this (value ranges, menu options, lists
+//! given to scalar attributes, class expression syntax); cfmini lets
+//! those through to run time.
 
 use std::path::Path;
 
 use crate::ast::{Body, Bundle, Call, Policy, Promise, Rval, Span};
 use crate::error::{Error, ErrorKind};
 use crate::eval::{int_text, is_var_type};
+use crate::expand;
 use crate::syntax::syntax;
 
 /// Every problem found in `policy`, read from `file`.
@@ -25,6 +32,7 @@ pub fn check(policy: &Policy, file: &Path) -> Vec<Error> {
     for body in &policy.bodies {
         checker.body(body);
     }
+    checker.duplicates();
     checker.bundlesequence();
     checker.errors
 }
@@ -62,6 +70,38 @@ impl Checker<'_> {
                 self.promise(promise_type, promise);
             }
         }
+        self.self_references(bundle);
+    }
+
+    /// A string variable whose first definition refers to itself can
+    /// never converge, and cf-promises rejects it; later definitions may
+    /// build on the value before them.
+    fn self_references(&mut self, bundle: &Bundle) {
+        let mut defined = std::collections::HashSet::new();
+        let vars = bundle
+            .sections
+            .iter()
+            .filter(|s| &*s.promise_type == "vars");
+        for promise in vars.flat_map(|s| &s.promises) {
+            let name = &*promise.promiser;
+            let Some(attribute) = promise.attribute("string") else {
+                defined.insert(name);
+                continue;
+            };
+            let Rval::Str(text, span) = &attribute.value else {
+                defined.insert(name);
+                continue;
+            };
+            let own = [name.to_string(), format!("{}.{name}", bundle.name)];
+            let refers = expand::references(text)
+                .iter()
+                .any(|r| own.iter().any(|o| o == r.inner));
+            if refers && !defined.contains(name) {
+                let message = format!("variable '{name}' contains itself");
+                self.error(*span, message);
+            }
+            defined.insert(name);
+        }
     }
 
     fn promise(&mut self, promise_type: &str, promise: &Promise) {
@@ -83,17 +123,132 @@ impl Checker<'_> {
                 self.calls(&attribute.value);
             }
 
+            if known == Some("body") {
+                self.body_reference(name, &attribute.value);
+            }
+            if name == "usebundle" {
+                self.bundle_reference(&attribute.value);
+            }
             if promise_type != "vars" || !is_var_type(name) {
                 continue;
             }
-            if let Some(earlier) = var_type.replace(name) {
-                let message = format!(
-                    "variable '{}' is given type '{name}' after '{earlier}'",
-                    promise.promiser
-                );
-                self.error(attribute.span, message);
+            // The same type twice is allowed: the last value wins.
+            match var_type.replace(name) {
+                Some(earlier) if earlier != name => {
+                    let message = format!(
+                        "variable '{}' is given type '{name}' after \
+                         '{earlier}'",
+                        promise.promiser
+                    );
+                    self.error(attribute.span, message);
+                }
+                _ => {}
             }
             self.literal(name, &attribute.value);
+            self.returns(name, &attribute.value);
+        }
+    }
+
+    /// A function assigned to a variable must return its type; a
+    /// `string` takes any scalar.
+    fn returns(&mut self, var_type: &str, rval: &Rval) {
+        let Rval::Call(call) = rval else { return };
+        let Some(function) = syntax().function(&call.name) else {
+            return;
+        };
+        let fits = match var_type {
+            "string" => {
+                matches!(
+                    function.returns,
+                    "string" | "int" | "real" | "context"
+                )
+            }
+            other => function.returns == other,
+        };
+        if !fits {
+            let message = format!(
+                "function '{}' returns {}, not {var_type}",
+                call.name, function.returns
+            );
+            self.error(call.span, message);
+        }
+    }
+
+    /// `perms => p("644")` must name a body of type `perms` that takes
+    /// as many arguments as it is given.
+    fn body_reference(&mut self, kind: &str, rval: &Rval) {
+        let (name, args, span) = match rval {
+            Rval::Word(name, span) => (name, 0, *span),
+            Rval::Call(call) => (&call.name, call.args.len(), call.span),
+            _ => return,
+        };
+        if name.contains('$') {
+            return;
+        }
+        let bare = name.strip_prefix("default:").unwrap_or(name);
+        let found = self.policy.bodies.iter().find(|b| {
+            &*b.keyword == "body" && &*b.kind == kind && &*b.name == bare
+        });
+        match found {
+            None => {
+                let message =
+                    format!("undefined body '{name}' of type '{kind}'");
+                self.error(span, message);
+            }
+            // cf-promises accepts arguments for a body without parameters.
+            Some(body)
+                if !body.params.is_empty() && body.params.len() != args =>
+            {
+                let message = format!(
+                    "body '{name}' takes {} arguments, got {args}",
+                    body.params.len()
+                );
+                self.error(span, message);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// `usebundle => b("x")` must give `b` as many arguments as it takes.
+    fn bundle_reference(&mut self, rval: &Rval) {
+        let (name, args, span) = match rval {
+            Rval::Word(name, span) | Rval::Str(name, span) => (name, 0, *span),
+            Rval::Call(call) => (&call.name, call.args.len(), call.span),
+            _ => return,
+        };
+        let bare = name.strip_prefix("default:").unwrap_or(name);
+        let found = self.policy.bundles.iter().find(|b| &*b.name == bare);
+        if let Some(bundle) = found
+            && bundle.params.len() != args
+        {
+            let message = format!(
+                "bundle '{bare}' takes {} arguments, got {args}",
+                bundle.params.len()
+            );
+            self.error(span, message);
+        }
+    }
+
+    /// A bundle or body defined twice with the same type and name.
+    fn duplicates(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        let bundles = self.policy.bundles.iter();
+        let bundles = bundles.map(|b| ("bundle", &b.kind, &b.name, b.span));
+        let bodies = self.policy.bodies.iter();
+        let bodies = bodies.map(|b| (&*b.keyword, &b.kind, &b.name, b.span));
+        let mut found = Vec::new();
+        for (keyword, kind, name, span) in bundles.chain(bodies) {
+            if !seen.insert((keyword, kind, name)) {
+                found.push((
+                    span,
+                    format!(
+                        "{keyword} '{name}' of type '{kind}' is defined twice"
+                    ),
+                ));
+            }
+        }
+        for (span, message) in found {
+            self.error(span, message);
         }
     }
 

@@ -390,9 +390,16 @@ fn convert(kind: &str, value: Value) -> Result<Value, String> {
 }
 
 /// An integer with cf-agent's unit suffixes: `k`, `m`, `g` are powers
-/// of 1000 and `K`, `M`, `G` powers of 1024.
+/// of 1000 and `K`, `M`, `G` powers of 1024; `inf` and `N%` too.
 pub fn int_text(text: &str) -> Option<i64> {
     let text = text.trim();
+    // cf-agent reads "inf" as its largest count and "N%" as -N.
+    if text == "inf" {
+        return Some(999_999_999);
+    }
+    if let Some(percent) = text.strip_suffix('%') {
+        return percent.parse::<i64>().ok().map(|n| -n);
+    }
     let (digits, factor) = match text.chars().last()? {
         'k' => (&text[..text.len() - 1], 1_000),
         'm' => (&text[..text.len() - 1], 1_000_000),

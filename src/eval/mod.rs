@@ -509,8 +509,11 @@ impl<'a> Evaluator<'a> {
         if !name.complete {
             return;
         }
-        let Some(attribute) =
-            promise.attributes.iter().find(|a| is_var_type(&a.name))
+        let Some(attribute) = promise
+            .attributes
+            .iter()
+            .rev()
+            .find(|a| is_var_type(&a.name))
         else {
             return;
         };
