@@ -138,6 +138,20 @@ pub struct Call {
     pub span: Span,
 }
 
+impl Policy {
+    /// Whether a `body common control` menu setting such as
+    /// `ignore_missing_inputs` is written as true (`true`, `yes`, `on`).
+    pub fn control_flag(&self, attribute: &str) -> bool {
+        self.control_settings(attribute).any(|setting| {
+            matches!(
+                &setting.attribute.value,
+                Rval::Str(v, _) | Rval::Word(v, _)
+                    if matches!(&**v, "true" | "yes" | "on")
+            )
+        })
+    }
+}
+
 impl Rval {
     /// Where this value was written.
     pub fn span(&self) -> Span {

@@ -313,6 +313,9 @@ impl Checker<'_> {
 
     /// Every bundle named literally in the bundlesequence must exist.
     fn bundlesequence(&mut self) {
+        if self.policy.control_flag("ignore_missing_bundles") {
+            return;
+        }
         let names = self.sequence_names();
         for (name, span) in names {
             let name = name.strip_prefix("default:").unwrap_or(&name);

@@ -1,14 +1,16 @@
 //! Reads a policy file and the files its `inputs` name, into one policy.
 //!
-//! `inputs` paths are taken relative to the directory of the file that
-//! names them, as cf-agent takes them. Only plain strings and
-//! `$(sys.policy_entry_dirname)` are understood in `inputs`; a path
-//! built from other variables is reported as not found.
+//! Relative `inputs` paths are taken from the directory of the entry
+//! file, whichever file names them, as cf-agent takes them. Only plain
+//! strings and `$(sys.policy_entry_dirname)` are understood in
+//! `inputs`; a path built from other variables, or a list variable, is
+//! reported as a file that cannot be read.
 
+use std::collections::VecDeque;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::ast::{Policy, Rval};
+use crate::ast::{Policy, Rval, Span};
 use crate::error::{Error, ErrorKind};
 use crate::parse;
 
@@ -34,26 +36,49 @@ pub fn load(file: &Path) -> Result<Loaded, Error> {
         policy: Policy::default(),
         sources: Vec::new(),
     };
-    let mut pending = vec![file.to_path_buf()];
-    let entry_dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let entry_dir = absolute_dir(file);
+    let mut pending = VecDeque::from([(file.to_path_buf(), None)]);
+    // Set by the entry file's `ignore_missing_inputs`.
+    let mut ignore_missing = false;
 
-    while let Some(path) = pending.pop() {
+    while let Some((path, named_at)) = pending.pop_front() {
         if loaded.sources.iter().any(|(p, _)| *p == path) {
             continue;
         }
-        let text = read(&path)?;
+        let text = match read(&path) {
+            Ok(text) => text,
+            Err(_) if named_at.is_some() && ignore_missing => continue,
+            Err(e) => return Err(locate(e, named_at)),
+        };
         let policy = parse::parse(&text, &path).inspect_err(|_| {
             loaded.sources.push((path.clone(), text.clone()));
         })?;
-        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        for input in inputs(&policy, &entry_dir) {
-            pending.push(dir.join(input));
+        if named_at.is_none() {
+            ignore_missing = policy.control_flag("ignore_missing_inputs");
+        }
+        for (input, span) in inputs(&policy, &entry_dir) {
+            pending
+                .push_back((entry_dir.join(input), Some((path.clone(), span))));
         }
         loaded.policy.bundles.extend(policy.bundles);
         loaded.policy.bodies.extend(policy.bodies);
         loaded.sources.push((path, text));
     }
     Ok(loaded)
+}
+
+/// The directory of `file` as an absolute path.
+fn absolute_dir(file: &Path) -> PathBuf {
+    let absolute = std::path::absolute(file).unwrap_or(file.to_path_buf());
+    absolute.parent().unwrap_or(Path::new("/")).to_path_buf()
+}
+
+/// An error reading an input file, placed where the file was named.
+fn locate(error: Error, named_at: Option<(PathBuf, Span)>) -> Error {
+    match named_at {
+        Some((file, span)) => Error::at(error.kind, error.message, &file, span),
+        None => error,
+    }
 }
 
 /// Reads a policy file as UTF-8 text.
@@ -70,18 +95,32 @@ pub fn read(path: &Path) -> Result<String, Error> {
     })
 }
 
-/// The paths in `body common control { inputs => { ... }; }`.
-fn inputs(policy: &Policy, entry_dir: &Path) -> Vec<PathBuf> {
+/// The paths `inputs` names in `body common control` and in `body file
+/// control`, with where each is written. `$(sys.policy_entry_dirname)`
+/// is the entry file's directory; any other variable is left in the
+/// path (cf-agent 3.21 leaves even `$(this.promise_dirname)` unresolved
+/// there).
+fn inputs(policy: &Policy, entry_dir: &Path) -> Vec<(PathBuf, Span)> {
+    let file_controls = policy
+        .bodies
+        .iter()
+        .filter(|b| &*b.keyword == "body" && &*b.kind == "file")
+        .filter(|b| &*b.name == "control")
+        .flat_map(|b| &b.settings)
+        .filter(|s| &*s.attribute.name == "inputs");
+
+    let entry = entry_dir.to_string_lossy();
+    let settings = policy.control_settings("inputs").chain(file_controls);
     let mut paths = Vec::new();
-    for setting in policy.control_settings("inputs") {
+    for setting in settings {
         for item in setting.attribute.value.items() {
-            if let Rval::Str(text, _) = item {
-                let dir = entry_dir.to_string_lossy();
-                let text = text
-                    .replace("$(sys.policy_entry_dirname)", &dir)
-                    .replace("${sys.policy_entry_dirname}", &dir);
-                paths.push(PathBuf::from(text));
-            }
+            let Rval::Str(text, span) = item else {
+                continue;
+            };
+            let text = text
+                .replace("$(sys.policy_entry_dirname)", &entry)
+                .replace("${sys.policy_entry_dirname}", &entry);
+            paths.push((PathBuf::from(text), *span));
         }
     }
     paths

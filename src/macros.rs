@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::ast::Span;
 use crate::error::{Error, ErrorKind};
+use crate::system::FEATURES;
 
 /// The cf-agent version whose answers cfmini reproduces.
 pub const CF_VERSION: [u32; 3] = [3, 21, 0];
@@ -100,9 +101,21 @@ fn condition_holds(condition: &str) -> Result<bool, String> {
         "after_version" => Ok(cmp(0)? == Greater),
         "at_version" => Ok(cmp(0)? == Equal),
         "between_versions" => Ok(cmp(0)? != Less && cmp(1)? != Greater),
-        "feature" => Ok(false),
+        "feature" => Ok(has_feature(args.first().copied().unwrap_or(""))),
         _ => Err(unknown()),
     }
+}
+
+/// Whether cf-agent announces `feature` (`xml`, `tls_1_3`, or a prefix
+/// of one such as `tls`).
+fn has_feature(feature: &str) -> bool {
+    let feature = feature.trim_matches('"');
+    FEATURES.iter().any(|leaf| {
+        *leaf == feature
+            || leaf
+                .strip_prefix(feature)
+                .is_some_and(|r| r.starts_with('_'))
+    })
 }
 
 /// `3.18` or `3.18.2`; missing parts are wildcards, read as equal.
@@ -146,6 +159,9 @@ mod tests {
         assert_eq!(kept("@if before_version(3.21.1)\nyes\n@endif\n"), "yes");
         let text = "@if between_versions(3.20, 3.22)\nyes\n@endif\n";
         assert_eq!(kept(text), "yes");
+        assert_eq!(kept("@if feature(xml)\nyes\n@endif\n"), "yes");
+        assert_eq!(kept("@if feature(tls)\nyes\n@endif\n"), "yes");
+        assert_eq!(kept("@if feature(nonsense)\nyes\n@endif\n"), "");
     }
 
     #[test]

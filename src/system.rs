@@ -184,7 +184,7 @@ impl System {
 }
 
 /// The build features of cf-agent 3.21 in Debian, as it reports them.
-const FEATURES: [&str; 9] = [
+pub const FEATURES: [&str; 9] = [
     "copyfrom_restrict_keys",
     "def_json_preparse",
     "host_specific_data_load",

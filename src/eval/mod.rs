@@ -189,7 +189,11 @@ impl<'a> Evaluator<'a> {
             self.resolve()?;
         }
 
+        let ignore_missing = self.policy.control_flag("ignore_missing_bundles");
         for (name, args) in self.bundlesequence() {
+            if ignore_missing && self.find_bundle(&name).is_none() {
+                continue;
+            }
             let bundle = self.find_bundle(&name).ok_or_else(|| {
                 let message = format!(
                     "bundle '{name}' in the bundlesequence is not defined"
@@ -607,6 +611,9 @@ impl<'a> Evaluator<'a> {
         }
         match self.find_bundle(&name) {
             Some(callee) => self.run_bundle(callee, args),
+            None if self.policy.control_flag("ignore_missing_bundles") => {
+                Ok(())
+            }
             None => {
                 self.fail(format!("method calls undefined bundle '{name}'"));
                 Ok(())
