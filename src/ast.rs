@@ -5,6 +5,9 @@
 //! point at it; line and column are computed only when one is shown.
 //! Strings are stored with quotes and escapes already removed.
 
+use std::path::Path;
+use std::rc::Rc;
+
 use crate::value::Str;
 
 /// A byte range in the source text.
@@ -38,6 +41,8 @@ pub struct Bundle {
     pub sections: Vec<Section>,
     /// The whole block.
     pub span: Span,
+    /// The file it was read from.
+    pub file: Rc<Path>,
 }
 
 /// `body TYPE NAME(params) { settings }`, or `promise TYPE NAME { ... }`.
@@ -55,6 +60,8 @@ pub struct Body {
     pub settings: Vec<Setting>,
     /// The whole block.
     pub span: Span,
+    /// The file it was read from.
+    pub file: Rc<Path>,
 }
 
 /// `name => rval;` inside a body, under a class guard.

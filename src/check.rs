@@ -11,7 +11,9 @@
 //! given to scalar attributes, class expression syntax); cfmini lets
 //! those through to run time.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::ast::{Body, Bundle, Call, Policy, Promise, Rval, Span};
 use crate::error::{Error, ErrorKind};
@@ -19,11 +21,12 @@ use crate::eval::{int_text, is_var_type};
 use crate::expand;
 use crate::syntax::syntax;
 
-/// Every problem found in `policy`, read from `file`.
-pub fn check(policy: &Policy, file: &Path) -> Vec<Error> {
+/// Every problem found in `policy`, each placed in the file its block
+/// was read from.
+pub fn check(policy: &Policy) -> Vec<Error> {
     let mut checker = Checker {
         policy,
-        file,
+        file: Path::new("").into(),
         errors: Vec::new(),
     };
     for bundle in &policy.bundles {
@@ -33,23 +36,24 @@ pub fn check(policy: &Policy, file: &Path) -> Vec<Error> {
         checker.body(body);
     }
     checker.duplicates();
-    checker.bundlesequence();
     checker.errors
 }
 
 struct Checker<'a> {
     policy: &'a Policy,
-    file: &'a Path,
+    /// The file of the block being checked.
+    file: Rc<Path>,
     errors: Vec<Error>,
 }
 
 impl Checker<'_> {
     fn error(&mut self, span: Span, message: String) {
-        let error = Error::at(ErrorKind::Check, message, self.file, span);
+        let error = Error::at(ErrorKind::Check, message, &self.file, span);
         self.errors.push(error);
     }
 
     fn bundle(&mut self, bundle: &Bundle) {
+        self.file = bundle.file.clone();
         let Some(allowed) = syntax().promise_types_of(&bundle.kind) else {
             let message = format!("unknown bundle type '{}'", bundle.kind);
             return self.error(bundle.span, message);
@@ -77,7 +81,7 @@ impl Checker<'_> {
     /// never converge, and cf-promises rejects it; later definitions may
     /// build on the value before them.
     fn self_references(&mut self, bundle: &Bundle) {
-        let mut defined = std::collections::HashSet::new();
+        let mut defined = HashSet::new();
         let vars = bundle
             .sections
             .iter()
@@ -231,23 +235,24 @@ impl Checker<'_> {
 
     /// A bundle or body defined twice with the same type and name.
     fn duplicates(&mut self) {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let bundles = self.policy.bundles.iter();
-        let bundles = bundles.map(|b| ("bundle", &b.kind, &b.name, b.span));
+        let bundles =
+            bundles.map(|b| ("bundle", &b.kind, &b.name, b.span, &b.file));
         let bodies = self.policy.bodies.iter();
-        let bodies = bodies.map(|b| (&*b.keyword, &b.kind, &b.name, b.span));
+        let bodies =
+            bodies.map(|b| (&*b.keyword, &b.kind, &b.name, b.span, &b.file));
         let mut found = Vec::new();
-        for (keyword, kind, name, span) in bundles.chain(bodies) {
+        for (keyword, kind, name, span, file) in bundles.chain(bodies) {
             if !seen.insert((keyword, kind, name)) {
-                found.push((
-                    span,
-                    format!(
-                        "{keyword} '{name}' of type '{kind}' is defined twice"
-                    ),
-                ));
+                let message = format!(
+                    "{keyword} '{name}' of type '{kind}' is defined twice"
+                );
+                found.push((file.clone(), span, message));
             }
         }
-        for (span, message) in found {
+        for (file, span, message) in found {
+            self.file = file;
             self.error(span, message);
         }
     }
@@ -293,8 +298,12 @@ impl Checker<'_> {
     }
 
     fn body(&mut self, body: &Body) {
+        self.file = body.file.clone();
         if &*body.keyword != "body" {
             return;
+        }
+        if &*body.kind == "common" && &*body.name == "control" {
+            self.bundlesequence(body);
         }
         let Some(known) = syntax().body_attributes(&body.kind) else {
             return;
@@ -311,43 +320,44 @@ impl Checker<'_> {
         }
     }
 
-    /// Every bundle named literally in the bundlesequence must exist.
-    fn bundlesequence(&mut self) {
+    /// Every bundle named literally in the bundlesequence of `control`
+    /// must exist.
+    fn bundlesequence(&mut self, control: &Body) {
         if self.policy.control_flag("ignore_missing_bundles") {
             return;
         }
-        let names = self.sequence_names();
-        for (name, span) in names {
-            let name = name.strip_prefix("default:").unwrap_or(&name);
-            let defined = self.policy.bundles.iter().any(|b| &*b.name == name);
-            if !defined {
-                let message = format!(
-                    "bundle '{name}' listed in the bundlesequence is not \
-                     defined"
-                );
-                self.error(span, message);
-            }
-        }
-    }
-
-    fn sequence_names(&self) -> Vec<(String, Span)> {
-        let mut names = Vec::new();
-        for setting in self.policy.control_settings("bundlesequence") {
-            let items = setting.attribute.value.items();
-            for item in items {
-                match item {
-                    Rval::Str(name, span) | Rval::Word(name, span)
-                        if !name.contains('$') =>
-                    {
-                        names.push((name.to_string(), *span));
-                    }
-                    Rval::Call(call) => {
-                        names.push((call.name.to_string(), call.span));
-                    }
-                    _ => {}
+        let settings = control.settings.iter();
+        let settings =
+            settings.filter(|s| &*s.attribute.name == "bundlesequence");
+        for setting in settings {
+            for (name, span) in literal_names(&setting.attribute.value) {
+                let name = name.strip_prefix("default:").unwrap_or(name);
+                let bundles = &self.policy.bundles;
+                if !bundles.iter().any(|b| &*b.name == name) {
+                    let message = format!(
+                        "bundle '{name}' listed in the bundlesequence is \
+                         not defined"
+                    );
+                    self.error(span, message);
                 }
             }
         }
-        names
     }
+}
+
+/// The bundle names written literally in a bundlesequence.
+fn literal_names(rval: &Rval) -> Vec<(&str, Span)> {
+    let mut names = Vec::new();
+    for item in rval.items() {
+        match item {
+            Rval::Str(name, span) | Rval::Word(name, span)
+                if !name.contains('$') =>
+            {
+                names.push((&**name, *span));
+            }
+            Rval::Call(call) => names.push((&*call.name, call.span)),
+            _ => {}
+        }
+    }
+    names
 }

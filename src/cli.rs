@@ -114,7 +114,7 @@ fn check(file: &Path) -> i32 {
 /// the exit code.
 fn load_checked(file: &Path) -> Result<Loaded, i32> {
     let loaded = load::load(file).map_err(|e| report_load_error(&e, file))?;
-    let errors = check::check(&loaded.policy, file);
+    let errors = check::check(&loaded.policy);
     let Some(first) = errors.first() else {
         return Ok(loaded);
     };

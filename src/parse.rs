@@ -8,6 +8,7 @@
 //! [`ast`]: crate::ast
 
 use std::path::Path;
+use std::rc::Rc;
 
 use pest::Parser as _;
 use pest::iterators::Pair;
@@ -42,10 +43,13 @@ pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     let Some(top) = pairs.next() else {
         return Ok(policy);
     };
+    let file: Rc<Path> = file.into();
     for block in top.into_inner() {
         match block.as_rule() {
-            Rule::bundle => policy.bundles.push(bundle(block)),
-            Rule::body | Rule::promise_block => policy.bodies.push(body(block)),
+            Rule::bundle => policy.bundles.push(bundle(block, &file)),
+            Rule::body | Rule::promise_block => {
+                policy.bodies.push(body(block, &file))
+            }
             _ => {}
         }
     }
@@ -64,7 +68,7 @@ fn text(pair: &Pair<Rule>) -> Str {
     pair.as_str().into()
 }
 
-fn bundle(pair: Pair<Rule>) -> Bundle {
+fn bundle(pair: Pair<Rule>, file: &Rc<Path>) -> Bundle {
     let whole = span(&pair);
     let mut inner = pair.into_inner();
     let mut bundle = Bundle {
@@ -73,6 +77,7 @@ fn bundle(pair: Pair<Rule>) -> Bundle {
         params: Vec::new(),
         sections: Vec::new(),
         span: whole,
+        file: file.clone(),
     };
     for item in inner {
         match item.as_rule() {
@@ -84,7 +89,7 @@ fn bundle(pair: Pair<Rule>) -> Bundle {
     bundle
 }
 
-fn body(pair: Pair<Rule>) -> Body {
+fn body(pair: Pair<Rule>, file: &Rc<Path>) -> Body {
     let whole = span(&pair);
     let keyword = pair.as_str().split_whitespace().next().unwrap_or("body");
     let keyword = keyword.into();
@@ -96,6 +101,7 @@ fn body(pair: Pair<Rule>) -> Body {
         params: Vec::new(),
         settings: Vec::new(),
         span: whole,
+        file: file.clone(),
     };
 
     let mut guard = Context::any();
