@@ -150,6 +150,15 @@ impl Checker<'_> {
             }
             self.literal(name, &attribute.value);
             self.returns(name, &attribute.value);
+            if name.ends_with("list")
+                && matches!(attribute.value, Rval::ListRef(..))
+            {
+                let message = format!(
+                    "a {name} takes a list in braces or a function, not a \
+                     bare list reference"
+                );
+                self.error(attribute.value.span(), message);
+            }
         }
     }
 

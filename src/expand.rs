@@ -73,10 +73,15 @@ fn closing(bytes: &[u8], open: usize) -> Option<usize> {
     None
 }
 
-/// Whether `text` still holds a reference, as cf-agent checks before it
-/// acts on a report.
+/// Whether `text` holds a `$(...)` reference.
 pub fn has_reference(text: &str) -> bool {
     !references(text).is_empty()
+}
+
+/// Whether `text` still holds a reference, `$(...)` or `@(...)`, as
+/// cf-agent checks before it acts on a report.
+pub fn is_unexpanded(text: &str) -> bool {
+    has_reference(text) || !references(&text.replace('@', "$")).is_empty()
 }
 
 /// The result of expanding a string.

@@ -159,6 +159,16 @@ impl Frame<'_, '_> {
         for item in items {
             match item {
                 Rval::Str(text, _) => out.push(self.expand(text).text.into()),
+                // `@(name)` splices a list in; cf-agent leaves data out,
+                // and keeps a name that is not defined as written.
+                Rval::ListRef(name, _) => match self.list_ref(name) {
+                    Ok(Value::List(_, list)) => {
+                        out.extend(list.iter().cloned())
+                    }
+                    Ok(Value::Data(_)) => {}
+                    Ok(Value::Scalar(_, text)) => out.push(text),
+                    Err(_) => out.push(format!("@({name})").into()),
+                },
                 other => match self.value(other)? {
                     Value::Scalar(_, text) => out.push(text),
                     Value::List(_, list) => out.extend(list.iter().cloned()),

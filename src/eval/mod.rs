@@ -651,7 +651,7 @@ impl<'a> Evaluator<'a> {
         let frame = self.frame(&bundle.name, &bindings);
         let expansion = frame.expand(&promise.promiser);
         let text = expansion.text;
-        let waits = expansion.dangling || expand::has_reference(&text);
+        let waits = expansion.dangling || expand::is_unexpanded(&text);
         if waits && (pass < PASSES || expansion.dangling) {
             return;
         }
