@@ -513,6 +513,15 @@ impl<'a> Evaluator<'a> {
         if !name.complete {
             return;
         }
+        if !is_legal_name(&name.text) {
+            if pass == PASSES {
+                self.fail(format!(
+                    "variable name '{}' is not legal",
+                    name.text
+                ));
+            }
+            return;
+        }
         let Some(attribute) = promise
             .attributes
             .iter()
@@ -696,6 +705,20 @@ fn rval_texts<'p>(rval: &'p Rval, texts: &mut Vec<&'p str>) {
         Rval::Call(call) => call.args.iter().for_each(|a| rval_texts(a, texts)),
         Rval::Word(..) | Rval::ListRef(..) => {}
     }
+}
+
+/// Whether cf-agent accepts `name` for a variable: letters, digits, `_`
+/// and `.` before any index, and no empty index.
+fn is_legal_name(name: &str) -> bool {
+    let (base, indices) = match name.find('[') {
+        Some(open) => (&name[..open], &name[open..]),
+        None => (name, ""),
+    };
+    let base_ok = !base.is_empty()
+        && base
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    base_ok && !indices.contains("[]")
 }
 
 /// Whether `name` is the attribute that gives a `vars` promise its type.
