@@ -27,6 +27,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::{Call, CallResult};
 use crate::value::{Data, Object, Str};
@@ -405,7 +406,13 @@ impl RowBuilder {
         let remote = self.endpoint(columns.remote, Side::Remote)?;
         let state = self.states[state_code(columns.state_digits)].clone();
         let state = (self.keys.state.clone(), Data::Str(state));
-        let pairs = vec![local, remote, state];
+        // cf-agent puts a token kept raw before the decoded ones.
+        let remote_first =
+            self.keys.is_raw(&remote.0) && !self.keys.is_raw(&local.0);
+        let pairs = match remote_first {
+            true => vec![remote, local, state],
+            false => vec![local, remote, state],
+        };
         Some(Data::Object(Object::from_unique_pairs(pairs)))
     }
 
@@ -450,6 +457,11 @@ impl RowBuilder {
 }
 
 impl Keys {
+    /// Whether `key` holds a token kept as text.
+    fn is_raw(&self, key: &Str) -> bool {
+        Rc::ptr_eq(key, &self.raw_local) || Rc::ptr_eq(key, &self.raw_remote)
+    }
+
     /// The key of a decoded address object.
     fn decoded(&self, side: Side) -> Str {
         match side {
