@@ -360,3 +360,53 @@ pub fn int(n: i64) -> Value {
 pub fn data(data: Data) -> Value {
     Value::Data(data.into())
 }
+
+#[cfg(test)]
+mod table_tests {
+    use super::TABLE;
+    use crate::syntax::syntax;
+
+    #[test]
+    fn names_are_sorted_unique_and_documented() {
+        for pair in TABLE.windows(2) {
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} out of order",
+                pair[1].name
+            );
+        }
+        for row in TABLE {
+            assert!(!row.doc.is_empty(), "{} has no doc line", row.name);
+        }
+    }
+
+    /// Every row takes the arguments cf-promises says the function takes.
+    #[test]
+    fn arity_agrees_with_cf_promises() {
+        for row in TABLE {
+            let function = syntax().function(row.name).expect(row.name);
+            let fixed = function.params.len();
+            let max = (!function.variadic).then_some(fixed);
+            assert!(row.min_args <= fixed, "{}", row.name);
+            assert!(max.is_none() || row.max_args == max, "{}", row.name);
+        }
+    }
+
+    /// Every builtin is called by at least one language case, whose
+    /// expected output comes from cf-agent.
+    #[test]
+    fn every_builtin_has_a_language_case() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
+        let mut cases = String::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "cf") {
+                cases += &std::fs::read_to_string(path).unwrap();
+            }
+        }
+        for row in TABLE {
+            let call = format!("{}(", row.name);
+            assert!(cases.contains(&call), "no case calls {}", row.name);
+        }
+    }
+}
