@@ -275,30 +275,29 @@ impl Frame<'_, '_> {
         }
     }
 
-    /// Whether a `classes` promise defines its class; `None` when an
-    /// attribute does not resolve yet.
-    pub(super) fn class_promise_holds(
-        &self,
-        promise: &Promise,
-    ) -> Option<bool> {
+    /// Whether a `classes` promise defines its class.
+    pub(super) fn class_promise_holds(&self, promise: &Promise) -> Truth {
         let mut holds = true;
         for Attribute { name, value, .. } in &promise.attributes {
             let result = match &**name {
                 "expression" => match self.class_value(value) {
-                    Truth::Holds(holds) => holds,
-                    _ => return None,
+                    Truth::Holds(holds) => Some(holds),
+                    other => return other,
                 },
-                "not" => !self.member(value)?,
-                "and" => self.members(value)?.iter().all(|b| *b),
-                "or" => self.members(value)?.iter().any(|b| *b),
-                "xor" => {
-                    self.members(value)?.iter().filter(|b| **b).count() == 1
-                }
+                "not" => self.member(value).map(|b| !b),
+                "and" => self.members(value).map(|m| m.iter().all(|b| *b)),
+                "or" => self.members(value).map(|m| m.iter().any(|b| *b)),
+                "xor" => self
+                    .members(value)
+                    .map(|m| m.iter().filter(|b| **b).count() == 1),
                 _ => continue,
             };
-            holds &= result;
+            match result {
+                Some(result) => holds &= result,
+                None => return Truth::Unresolved,
+            }
         }
-        Some(holds)
+        Truth::Holds(holds)
     }
 
     /// A member of `and`, `or`, `xor` or `not`. An unresolved one reads

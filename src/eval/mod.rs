@@ -383,7 +383,7 @@ impl<'a> Evaluator<'a> {
                 "vars" => {
                     self.run_vars(bundle, promise, &bindings, pass, false)
                 }
-                "classes" => self.run_classes(bundle, promise, &bindings),
+                "classes" => self.run_classes(bundle, promise, &bindings, pass),
                 "methods" => {
                     self.run_method(bundle, promise, &bindings, pass)?
                 }
@@ -550,17 +550,19 @@ impl<'a> Evaluator<'a> {
         bundle: &Bundle,
         promise: &Promise,
         bindings: &Bindings,
+        pass: usize,
     ) {
         let frame = self.frame(&bundle.name, bindings);
         let name = frame.expand(&promise.promiser);
         if !name.complete {
             return;
         }
-        let Some(holds) = frame.class_promise_holds(promise) else {
-            return;
-        };
-        if !holds {
-            return;
+        match frame.class_promise_holds(promise) {
+            Truth::Holds(true) => {}
+            Truth::Failed(message) if pass == PASSES => {
+                return self.fail(message);
+            }
+            _ => return,
         }
 
         let class = canonify(&name.text);
