@@ -96,8 +96,21 @@ pub struct Expansion {
     pub dangling: bool,
 }
 
+/// How deep references may nest inside reference names (`$(a_$(b))` is
+/// two deep). Deeper ones stay unresolved: the cost of expanding grows
+/// with the cube of the depth, and policy never needs more.
+pub const MAX_NESTING: usize = 32;
+
 /// Expands every reference in `text` that resolves to a scalar.
 pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
+    expand_nested(text, resolver, 0)
+}
+
+fn expand_nested(
+    text: &str,
+    resolver: &dyn Resolver,
+    depth: usize,
+) -> Expansion {
     let mut out = String::with_capacity(text.len());
     let mut complete = true;
     let mut dangling = false;
@@ -107,7 +120,7 @@ pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
         out.push_str(&rest[..at]);
         rest = &rest[at + reference.whole.len()..];
 
-        match expand_reference(reference, resolver) {
+        match expand_reference(reference, resolver, depth) {
             Some(value) => out.push_str(&value),
             None => {
                 complete = false;
@@ -128,8 +141,12 @@ pub fn expand(text: &str, resolver: &dyn Resolver) -> Expansion {
 fn expand_reference(
     reference: Reference,
     resolver: &dyn Resolver,
+    depth: usize,
 ) -> Option<Str> {
-    let name = expand(reference.inner, resolver);
+    if depth >= MAX_NESTING {
+        return None;
+    }
+    let name = expand_nested(reference.inner, resolver, depth + 1);
     if !name.complete {
         return None;
     }
@@ -146,11 +163,23 @@ pub fn first_iterable(
     text: &str,
     resolver: &dyn Resolver,
 ) -> Option<(Str, Vec<Str>)> {
+    first_iterable_nested(text, resolver, 0)
+}
+
+fn first_iterable_nested(
+    text: &str,
+    resolver: &dyn Resolver,
+    depth: usize,
+) -> Option<(Str, Vec<Str>)> {
+    if depth >= MAX_NESTING {
+        return None;
+    }
     for reference in references(text) {
-        if let Some(found) = first_iterable(reference.inner, resolver) {
+        let inner = reference.inner;
+        if let Some(found) = first_iterable_nested(inner, resolver, depth + 1) {
             return Some(found);
         }
-        let name = expand(reference.inner, resolver);
+        let name = expand_nested(inner, resolver, depth + 1);
         if !name.complete {
             continue;
         }
@@ -203,6 +232,17 @@ mod tests {
         assert!(expand("$(d[$(k)][zz])", &Vars).dangling);
         assert!(expand("$(a_$(x))", &Vars).dangling);
         assert!(!expand("$(nope) $(d[$(k)])", &Vars).dangling);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_stays_unresolved() {
+        let deep = |n: usize| "$(".repeat(n) + "x" + &")".repeat(n);
+        // $(x) is "1", so $($(x)) names "1", which is not defined.
+        assert!(!expand(&deep(2), &Vars).complete);
+        assert_eq!(
+            expand(&deep(MAX_NESTING + 5), &Vars).text,
+            deep(MAX_NESTING + 5)
+        );
     }
 
     #[test]
