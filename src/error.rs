@@ -89,13 +89,37 @@ impl Error {
         };
 
         let (line, col, text) = locate(source, span.start);
-        let caret = " ".repeat(col - 1);
+        let (shown, caret_at) = excerpt(text, col - 1);
+        let caret: String = shown
+            .chars()
+            .take(caret_at)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
         format!(
-            "{}:{line}:{col}: error: {}\n  {text}\n  {caret}^",
+            "{}:{line}:{col}: error: {}\n  {shown}\n  {caret}^",
             file.display(),
             self.message
         )
     }
+}
+
+/// How many characters of a source line an error shows at most.
+const EXCERPT_WIDTH: usize = 100;
+
+/// The part of `line` to show for a caret at character `at`, and the
+/// caret's place in it: long lines are cut around the caret, with `...`
+/// marking what was cut.
+fn excerpt(line: &str, at: usize) -> (String, usize) {
+    let count = line.chars().count();
+    if count <= EXCERPT_WIDTH {
+        return (line.to_string(), at);
+    }
+    let start = at.saturating_sub(EXCERPT_WIDTH / 2);
+    let end = (start + EXCERPT_WIDTH).min(count);
+    let middle: String = line.chars().skip(start).take(end - start).collect();
+    let head = if start > 0 { "..." } else { "" };
+    let tail = if end < count { "..." } else { "" };
+    (format!("{head}{middle}{tail}"), at - start + head.len())
 }
 
 impl fmt::Display for Error {
@@ -126,4 +150,30 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let (shown, at) = excerpt(&line, 500);
+        assert!(shown.starts_with("...") && shown.ends_with("..."));
+        assert_eq!(shown.chars().nth(at), Some('X'));
+        assert_eq!(excerpt("short", 2), ("short".to_string(), 2));
+    }
+
+    #[test]
+    fn tabs_keep_the_caret_under_its_column() {
+        let error = Error::at(
+            ErrorKind::Parse,
+            "m",
+            Path::new("f.cf"),
+            Span { start: 2, end: 2 },
+        );
+        let shown = error.render(Some("\t\tx"));
+        assert!(shown.ends_with("\n  \t\tx\n  \t\t^"), "{shown:?}");
+    }
 }
