@@ -383,7 +383,7 @@ impl Reader<'_> {
         // The token is ASCII now: check_number allows nothing else.
         let token = std::str::from_utf8(token).unwrap_or_default();
         if token.contains('.') {
-            return Ok(Data::Real(real_prefix(token)));
+            return Ok(Data::Real(crate::builtins::strtod(token)));
         }
         match token.parse::<i64>() {
             // cf-agent keeps the low 32 bits of integers it parses.
@@ -436,30 +436,6 @@ fn check_number(token: &[u8]) -> Result<(), (usize, &'static str)> {
         Some(b'0'..=b'9') => Ok(()),
         _ => Err((token.len(), "number does not end with a digit")),
     }
-}
-
-/// The value of the longest prefix of `token` that reads as a real, as
-/// C's `strtod` reads it: `1e5.0` is 100000.
-fn real_prefix(token: &str) -> f64 {
-    let bytes = token.as_bytes();
-    let digits = |from: usize| {
-        from + bytes[from..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count()
-    };
-    let mut end = digits(usize::from(bytes.first() == Some(&b'-')));
-    if bytes.get(end) == Some(&b'.') {
-        end = digits(end + 1);
-    }
-    if matches!(bytes.get(end), Some(b'e' | b'E')) {
-        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
-        let exponent_end = digits(end + 1 + sign);
-        if exponent_end > end + 1 + sign {
-            end = exponent_end;
-        }
-    }
-    token[..end].parse().unwrap_or(0.0)
 }
 
 /// Decodes the escapes cf-agent knows, keeping others with their

@@ -343,6 +343,56 @@ pub fn strtol(text: &str) -> Option<(i64, &str)> {
     Some((value, &unsigned[digits..]))
 }
 
+/// Reads a real argument as C's `strtod` does, 0 when none.
+pub fn strtod(text: &str) -> f64 {
+    let text = text.trim_start_matches(is_c_space);
+    let unsigned = text.trim_start_matches(['+', '-']);
+    let signs = text.len() - unsigned.len();
+    if signs > 1 {
+        return 0.0;
+    }
+    let negative = text.starts_with('-');
+    let magnitude = read_unsigned_real(unsigned);
+    if negative { -magnitude } else { magnitude }
+}
+
+/// The value of the longest prefix of `text` that reads as an unsigned
+/// real: digits with an optional fraction and exponent, `inf`,
+/// `infinity` or `nan` in any case.
+fn read_unsigned_real(text: &str) -> f64 {
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("inf") {
+        return f64::INFINITY;
+    }
+    if lower.starts_with("nan") {
+        return f64::NAN;
+    }
+
+    let bytes = text.as_bytes();
+    let digits = |from: usize| {
+        let count = bytes[from.min(bytes.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        from + count
+    };
+    let mut end = digits(0);
+    if bytes.get(end) == Some(&b'.') {
+        end = digits(end + 1);
+    }
+    if end == 0 || &text[..end] == "." {
+        return 0.0;
+    }
+    if matches!(bytes.get(end), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
+        let exponent_end = digits(end + 1 + sign);
+        if exponent_end > end + 1 + sign {
+            end = exponent_end;
+        }
+    }
+    text[..end].parse().unwrap_or(0.0)
+}
+
 /// A list or a data container, as a collection argument resolves.
 pub enum Collection {
     /// The items of a list of any kind.

@@ -13,7 +13,7 @@
 //! honoured, `%ls` prints as `%s` (cf-agent's output there is garbled),
 //! and a precision that would cut a character in two cuts before it.
 
-use super::{Call, CallResult, is_c_space, strtol};
+use super::{Call, CallResult, is_c_space, strtod, strtol};
 use crate::json;
 use crate::value::{ListKind, Value};
 
@@ -154,7 +154,7 @@ fn convert(
         b'd' => Ok(format_int(&spec, read_int(call.string(arg)?), 10)),
         b'x' => Ok(format_int(&spec, read_int(call.string(arg)?), 16)),
         b'o' => Ok(format_int(&spec, read_int(call.string(arg)?), 8)),
-        b'f' => Ok(format_real(&spec, read_real(call.string(arg)?))),
+        b'f' => Ok(format_real(&spec, strtod(call.string(arg)?))),
         _ => Ok("(unhandled format)".into()),
     }
 }
@@ -260,56 +260,6 @@ fn sign(spec: &Spec, negative: bool) -> &'static str {
     } else {
         ""
     }
-}
-
-/// Reads a real argument as C's `strtod` does, 0 when none.
-fn read_real(text: &str) -> f64 {
-    let text = text.trim_start_matches(is_c_space);
-    let unsigned = text.trim_start_matches(['+', '-']);
-    let signs = text.len() - unsigned.len();
-    if signs > 1 {
-        return 0.0;
-    }
-    let negative = text.starts_with('-');
-    let magnitude = read_unsigned_real(unsigned);
-    if negative { -magnitude } else { magnitude }
-}
-
-/// The value of the longest prefix of `text` that reads as an unsigned
-/// real: digits with an optional fraction and exponent, `inf`,
-/// `infinity` or `nan` in any case.
-fn read_unsigned_real(text: &str) -> f64 {
-    let lower = text.to_ascii_lowercase();
-    if lower.starts_with("inf") {
-        return f64::INFINITY;
-    }
-    if lower.starts_with("nan") {
-        return f64::NAN;
-    }
-
-    let bytes = text.as_bytes();
-    let digits = |from: usize| {
-        let count = bytes[from.min(bytes.len())..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        from + count
-    };
-    let mut end = digits(0);
-    if bytes.get(end) == Some(&b'.') {
-        end = digits(end + 1);
-    }
-    if end == 0 || &text[..end] == "." {
-        return 0.0;
-    }
-    if matches!(bytes.get(end), Some(b'e' | b'E')) {
-        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
-        let exponent_end = digits(end + 1 + sign);
-        if exponent_end > end + 1 + sign {
-            end = exponent_end;
-        }
-    }
-    text[..end].parse().unwrap_or(0.0)
 }
 
 /// Prints a real as C's printf does for `f`.
