@@ -16,6 +16,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::ast::{Body, Bundle, Call, Policy, Promise, Rval, Span};
+use crate::classes;
 use crate::error::{Error, ErrorKind};
 use crate::eval::{int_text, is_var_type};
 use crate::expand;
@@ -109,6 +110,26 @@ impl Checker<'_> {
     }
 
     fn promise(&mut self, promise_type: &str, promise: &Promise) {
+        let guard = &promise.context;
+        self.class_syntax(&guard.expr, guard.span);
+        for attribute in &promise.attributes {
+            let is_class = matches!(
+                &*attribute.name,
+                "if" | "unless" | "ifvarclass" | "expression"
+            );
+            if let (true, Rval::Str(expr, span)) = (is_class, &attribute.value)
+            {
+                self.class_syntax(expr, *span);
+            }
+        }
+        self.empty_references(&promise.promiser, promise.span);
+        for attribute in &promise.attributes {
+            for text in attribute.value.items() {
+                if let Rval::Str(text, span) = text {
+                    self.empty_references(text, *span);
+                }
+            }
+        }
         let custom = !syntax().is_promise_type(promise_type);
         let mut var_type: Option<&str> = None;
         for attribute in &promise.attributes {
@@ -159,6 +180,24 @@ impl Checker<'_> {
                 );
                 self.error(attribute.value.span(), message);
             }
+        }
+    }
+
+    /// `$()` and `${}` name nothing; cf-promises refuses them.
+    fn empty_references(&mut self, text: &str, span: Span) {
+        if text.contains("$()") || text.contains("${}") {
+            let message = format!("empty variable reference in '{text}'");
+            self.error(span, message);
+        }
+    }
+
+    /// A class expression written without variables must parse.
+    fn class_syntax(&mut self, expr: &str, span: Span) {
+        if expr.contains('$') {
+            return;
+        }
+        if let Err(message) = classes::evaluate(expr, &|_| false) {
+            self.error(span, message);
         }
     }
 

@@ -17,20 +17,22 @@ pub fn evaluate(
     let mut parser = ExprParser {
         text: expr.as_bytes(),
         pos: 0,
+        depth: 0,
         is_defined,
     };
-    let value = parser.or()?;
-    parser.skip_space();
-    if parser.pos != parser.text.len() {
-        return Err(format!("unexpected text in class expression '{expr}'"));
-    }
-    Ok(value)
+    // Like cf-agent, text after a whole expression is not read: `linux)`
+    // and `any-x` hold where `linux` and `any` do.
+    parser.or()
 }
+
+/// How deep parentheses and `!` may nest in a class expression.
+const MAX_DEPTH: usize = 256;
 
 /// A recursive-descent reader that evaluates as it goes.
 struct ExprParser<'a> {
     text: &'a [u8],
     pos: usize,
+    depth: usize,
     is_defined: &'a dyn Fn(&str) -> bool,
 }
 
@@ -53,7 +55,23 @@ impl ExprParser<'_> {
     }
 
     fn not(&mut self) -> Result<bool, String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!(
+                "class expression nests deeper than {MAX_DEPTH} levels"
+            ));
+        }
+        let value = self.negated_or_grouped();
+        self.depth -= 1;
+        value
+    }
+
+    fn negated_or_grouped(&mut self) -> Result<bool, String> {
         if self.eat(b'!') {
+            // cf-agent refuses `!!`.
+            if self.peek() == Some(b'!') {
+                return Err("'!!' in class expression".into());
+            }
             return Ok(!self.not()?);
         }
         if self.eat(b'(') {
@@ -64,6 +82,11 @@ impl ExprParser<'_> {
             return Ok(value);
         }
         self.name()
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_space();
+        self.text.get(self.pos).copied()
     }
 
     fn name(&mut self) -> Result<bool, String> {
@@ -139,12 +162,33 @@ mod tests {
         assert!(holds("linux.!windows"));
     }
 
+    // cf-promises refuses each of these as a syntax error in a context.
     #[test]
     fn malformed_expressions_are_errors() {
         let defined = |_: &str| true;
-        assert!(evaluate("(linux", &defined).is_err());
-        assert!(evaluate("linux..a", &defined).is_err());
-        assert!(evaluate("", &defined).is_err());
+        for expr in ["(linux", "linux..a", "", "!", "&linux", "linux|"] {
+            assert!(evaluate(expr, &defined).is_err(), "{expr}");
+        }
+        for expr in ["linux&&any", "any.(", "()", "!!linux"] {
+            assert!(evaluate(expr, &defined).is_err(), "{expr}");
+        }
+    }
+
+    // cf-agent: each of these holds where the leading name does.
+    #[test]
+    fn text_after_a_whole_expression_is_not_read() {
+        for expr in ["linux)", "any-x", "linux,any", "any!"] {
+            assert!(holds(expr), "{expr}");
+        }
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error() {
+        let defined = |_: &str| true;
+        let deep =
+            "(".repeat(MAX_DEPTH + 1) + "any" + &")".repeat(MAX_DEPTH + 1);
+        assert!(evaluate(&deep, &defined).is_err());
+        assert!(evaluate(&"!".repeat(100_000), &defined).is_err());
     }
 
     // cf-agent's canonify("a-b.c d/é") is "a_b_c_d___": each byte of a

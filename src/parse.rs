@@ -19,6 +19,7 @@ use crate::ast::{
 };
 use crate::error::{Error, ErrorKind};
 use crate::macros;
+use crate::scan;
 use crate::value::Str;
 
 /// The pest parser generated from the grammar file.
@@ -35,6 +36,7 @@ use generated::{Grammar, Rule};
 /// Parses the policy text `source`, read from `file`.
 pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     let text = macros::strip(source, file)?;
+    scan::scan(&text, file)?;
     pest::set_error_detail(true);
     let mut pairs = Grammar::parse(Rule::policy, &text)
         .map_err(|e| syntax_error(e, file))?;

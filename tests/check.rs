@@ -65,11 +65,13 @@ fn check_accepts_valid_files_and_locates_errors_in_invalid_ones() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let located = format!("{}:1:", file.display());
+        let located = format!("{}:", file.display());
         let ok = match expected_valid(&file) {
             true => output.status.code() == Some(0),
             false => {
-                output.status.code() == Some(3) && stderr.starts_with(&located)
+                output.status.code() == Some(3)
+                    && stderr.starts_with(&located)
+                    && stderr.contains(": error: ")
             }
         };
         if !ok {
