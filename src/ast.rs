@@ -106,6 +106,8 @@ pub struct Promise {
     pub attributes: Vec<Attribute>,
     /// The whole promise.
     pub span: Span,
+    /// The line it starts on, for messages at run time.
+    pub line: usize,
 }
 
 /// `name => rval`

@@ -46,9 +46,12 @@ pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
         return Ok(policy);
     };
     let file: Rc<Path> = file.into();
+    let lines = Lines::new(&text);
     for block in top.into_inner() {
         match block.as_rule() {
-            Rule::bundle => policy.bundles.push(bundle(block, &file)),
+            Rule::bundle => {
+                policy.bundles.push(bundle(block, &file, &lines))
+            }
             Rule::body | Rule::promise_block => {
                 policy.bodies.push(body(block, &file))
             }
@@ -56,6 +59,26 @@ pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
         }
     }
     Ok(policy)
+}
+
+/// Where each line of a text starts, to give line numbers for offsets
+/// without scanning the text again each time.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let newlines = text.match_indices('\n').map(|(i, _)| i + 1);
+        Lines {
+            starts: std::iter::once(0).chain(newlines).collect(),
+        }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
 }
 
 fn span(pair: &Pair<Rule>) -> Span {
@@ -70,7 +93,7 @@ fn text(pair: &Pair<Rule>) -> Str {
     pair.as_str().into()
 }
 
-fn bundle(pair: Pair<Rule>, file: &Rc<Path>) -> Bundle {
+fn bundle(pair: Pair<Rule>, file: &Rc<Path>, lines: &Lines) -> Bundle {
     let whole = span(&pair);
     let mut inner = pair.into_inner();
     let mut bundle = Bundle {
@@ -84,7 +107,7 @@ fn bundle(pair: Pair<Rule>, file: &Rc<Path>) -> Bundle {
     for item in inner {
         match item.as_rule() {
             Rule::params => bundle.params = params(item),
-            Rule::section => bundle.sections.push(section(item)),
+            Rule::section => bundle.sections.push(section(item, lines)),
             _ => {}
         }
     }
@@ -134,7 +157,7 @@ fn first_attribute(setting: Pair<Rule>) -> Attribute {
     attribute(pair.expect("a setting holds an attribute"))
 }
 
-fn section(pair: Pair<Rule>) -> Section {
+fn section(pair: Pair<Rule>, lines: &Lines) -> Section {
     let mut inner = pair.into_inner();
     let keyword = inner.next().expect("a section starts with its type");
     let mut section = Section {
@@ -147,7 +170,9 @@ fn section(pair: Pair<Rule>) -> Section {
     for item in inner {
         match item.as_rule() {
             Rule::context => guard = context(item),
-            Rule::promise => section.promises.push(promise(item, &guard)),
+            Rule::promise => {
+                section.promises.push(promise(item, &guard, lines))
+            }
             _ => {}
         }
     }
@@ -164,8 +189,9 @@ fn context(pair: Pair<Rule>) -> Context {
     Context { expr, span }
 }
 
-fn promise(pair: Pair<Rule>, guard: &Context) -> Promise {
+fn promise(pair: Pair<Rule>, guard: &Context, lines: &Lines) -> Promise {
     let whole = span(&pair);
+    let line = lines.line(whole.start);
     let mut inner = pair.into_inner();
     let promiser = inner.next().and_then(|p| p.into_inner().next());
     let mut promise = Promise {
@@ -174,6 +200,7 @@ fn promise(pair: Pair<Rule>, guard: &Context) -> Promise {
         promisee: None,
         attributes: Vec::new(),
         span: whole,
+        line,
     };
     for item in inner {
         match item.as_rule() {

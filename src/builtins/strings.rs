@@ -90,6 +90,10 @@ pub fn format(call: &Call) -> CallResult {
     Ok(Value::string(out))
 }
 
+/// The widest field width or precision `format` pads to: wide enough
+/// for any report, small enough that `%999999999s` cannot fill memory.
+const MAX_FIELD_WIDTH: usize = 1 << 20;
+
 /// A parsed conversion specification, between `%` and the conversion.
 #[derive(Default)]
 struct Spec {
@@ -148,6 +152,14 @@ fn convert(
     let Some(spec) = parse_spec(text) else {
         return Ok(format!("%{text}{}", conversion as char));
     };
+    let widest = spec.width.max(spec.precision.unwrap_or(0));
+    if widest > MAX_FIELD_WIDTH {
+        return Err(format!(
+            "function 'format' allows fields of at most {MAX_FIELD_WIDTH} \
+             characters, got {widest} in '%{text}{}'",
+            conversion as char
+        ));
+    }
     match conversion {
         b's' => Ok(pad_text(&spec, call.string(arg)?)),
         b'S' => Ok(pad_text(&spec, &collection_text(call, arg)?)),

@@ -40,6 +40,11 @@ const PASSES: usize = 3;
 /// gives the same answer without reading a million sockets six times.
 const CACHED_CALLS: [&str; 2] = ["network_connections", "parsejson"];
 
+/// How many combinations of lists one promise may iterate over: two
+/// lists of a thousand items pass, three do not, so that a policy cannot
+/// exhaust memory by accident.
+const MAX_ITERATIONS: usize = 2_000_000;
+
 /// How deep `methods` may nest bundles before the evaluator stops.
 const MAX_BUNDLE_DEPTH: usize = 100;
 
@@ -118,6 +123,8 @@ struct Evaluator<'a> {
     /// Reports and method calls already acted on, per bundle.
     done: HashSet<(Str, String)>,
     depth: usize,
+    /// Errors already reported, so that each shows once.
+    reported: HashSet<String>,
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
     outcome: Outcome,
@@ -139,6 +146,7 @@ impl<'a> Evaluator<'a> {
             local_classes: Vec::new(),
             done: HashSet::new(),
             depth: 0,
+            reported: HashSet::new(),
             calls: RefCell::default(),
             outcome: Outcome::default(),
         };
@@ -364,7 +372,14 @@ impl<'a> Evaluator<'a> {
         if !guard_varies && !self.guard_holds(guard, &scope, &Vec::new()) {
             return Ok(());
         }
-        for bindings in self.iterations(promise, &scope) {
+        let iterations = match self.iterations(promise, &scope) {
+            Ok(iterations) => iterations,
+            Err(message) => {
+                self.fail(bundle, promise, message);
+                return Ok(());
+            }
+        };
+        for bindings in iterations {
             if guard_varies && !self.guard_holds(guard, &scope, &bindings) {
                 continue;
             }
@@ -373,7 +388,7 @@ impl<'a> Evaluator<'a> {
                 Ok(false) => continue,
                 Err(message) => {
                     if pass == PASSES {
-                        self.fail(message);
+                        self.fail(bundle, promise, message);
                     }
                     continue;
                 }
@@ -394,21 +409,34 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Every combination of the lists and containers the promise
-    /// mentions, the first mentioned being the outermost loop.
-    fn iterations(&self, promise: &Promise, scope: &str) -> Vec<Bindings> {
+    /// mentions, the first mentioned being the outermost loop; an error
+    /// when there are more than [`MAX_ITERATIONS`].
+    fn iterations(
+        &self,
+        promise: &Promise,
+        scope: &str,
+    ) -> Result<Vec<Bindings>, String> {
         let texts = promise_texts(promise);
         let mut done = Vec::new();
-        self.expand_iterations(&texts, scope, Bindings::new(), &mut done);
-        done
+        let whole = self.expand_iterations(&texts, scope, Vec::new(), &mut done);
+        match whole {
+            true => Ok(done),
+            false => Err(format!(
+                "promise iterates over more than {MAX_ITERATIONS} combinations \
+                 of lists"
+            )),
+        }
     }
 
+    /// Adds the combinations under `bindings` to `done`; false when the
+    /// limit stopped it.
     fn expand_iterations(
         &self,
         texts: &[&str],
         scope: &str,
         bindings: Bindings,
         done: &mut Vec<Bindings>,
-    ) {
+    ) -> bool {
         let next = {
             let frame = self.frame(scope, &bindings);
             texts
@@ -417,13 +445,16 @@ impl<'a> Evaluator<'a> {
         };
         let Some((name, items)) = next else {
             done.push(bindings);
-            return;
+            return done.len() <= MAX_ITERATIONS;
         };
         for item in items {
             let mut inner = bindings.clone();
             inner.push((name.clone(), item));
-            self.expand_iterations(texts, scope, inner, done);
+            if !self.expand_iterations(texts, scope, inner, done) {
+                return false;
+            }
         }
+        true
     }
 
     fn frame<'e>(
@@ -515,7 +546,7 @@ impl<'a> Evaluator<'a> {
         }
         if !is_legal_name(&name.text) {
             if pass == PASSES {
-                self.fail(format!(
+                self.fail(bundle, promise, format!(
                     "variable name '{}' is not legal",
                     name.text
                 ));
@@ -540,7 +571,7 @@ impl<'a> Evaluator<'a> {
         match value {
             Ok(Some(value)) => self.set_var(&target, &name.text, value),
             Ok(None) => {}
-            Err(message) if pass == PASSES => self.fail(message),
+            Err(message) if pass == PASSES => self.fail(bundle, promise, message),
             Err(_) => {}
         }
     }
@@ -560,7 +591,7 @@ impl<'a> Evaluator<'a> {
         match frame.class_promise_holds(promise) {
             Truth::Holds(true) => {}
             Truth::Failed(message) if pass == PASSES => {
-                return self.fail(message);
+                return self.fail(bundle, promise, message);
             }
             _ => return,
         }
@@ -610,7 +641,7 @@ impl<'a> Evaluator<'a> {
         let args = match args {
             Ok(args) => args,
             Err(Pending::Failed(message)) if pass == PASSES => {
-                self.fail(message);
+                self.fail(bundle, promise, message);
                 return Ok(());
             }
             Err(_) => return Ok(()),
@@ -626,7 +657,7 @@ impl<'a> Evaluator<'a> {
                 Ok(())
             }
             None => {
-                self.fail(format!("method calls undefined bundle '{name}'"));
+                self.fail(bundle, promise, format!("method calls undefined bundle '{name}'"));
                 Ok(())
             }
         }
@@ -684,9 +715,16 @@ impl<'a> Evaluator<'a> {
         scope.insert(name.into(), value);
     }
 
-    fn fail(&mut self, message: String) {
-        eprintln!("error: {message}");
-        self.outcome.errors.push(message);
+    /// Reports a failure at the promise it comes from, once however
+    /// many passes meet it.
+    fn fail(&mut self, bundle: &Bundle, promise: &Promise, message: String) {
+        let place = format!("{}:{}", bundle.file.display(), promise.line);
+        let text = format!("{place}: error: {message}");
+        if !self.reported.insert(text.clone()) {
+            return;
+        }
+        eprintln!("{text}");
+        self.outcome.errors.push(text);
     }
 }
 
