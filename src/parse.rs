@@ -49,9 +49,7 @@ pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     let lines = Lines::new(&text);
     for block in top.into_inner() {
         match block.as_rule() {
-            Rule::bundle => {
-                policy.bundles.push(bundle(block, &file, &lines))
-            }
+            Rule::bundle => policy.bundles.push(bundle(block, &file, &lines)),
             Rule::body | Rule::promise_block => {
                 policy.bodies.push(body(block, &file))
             }

@@ -89,9 +89,14 @@ pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
     for name in TABLES {
         // A table that cannot be opened is left out; one that opens but
         // fails to read, such as a directory in its place, gives the
-        // rows read before the failure, as cf-agent lists it.
+        // rows read before the failure, as cf-agent lists it. A device
+        // or a pipe is not read at all: it may never end.
         if let Ok(file) = File::open(proc_net_dir.join(name)) {
-            let rows = builder.read_table(file);
+            let readable = file.metadata().is_ok_and(|m| m.is_file());
+            let rows = match readable {
+                true => builder.read_table(file),
+                false => Vec::new(),
+            };
             tables.push((Str::from(name), Data::Array(rows.into())));
         }
     }
@@ -368,15 +373,31 @@ impl RowBuilder {
     fn read_table(&mut self, mut source: impl Read) -> Vec<Data> {
         let mut rows = Vec::new();
         let mut buffer = Vec::with_capacity(READ_CHUNK);
+        // Whether the rest of an overlong line is being dropped.
+        let mut dropping = false;
         while let Some(read) = read_more(&mut source, &mut buffer) {
-            let new_bytes = &buffer[buffer.len() - read..];
-            let Some(last) = new_bytes.iter().rposition(|&b| b == b'\n') else {
+            if dropping {
+                let start = buffer.len() - read;
+                let newline = buffer[start..].iter().position(|&b| b == b'\n');
+                let Some(newline) = newline else {
+                    buffer.truncate(start);
+                    continue;
+                };
+                buffer.drain(start..start + newline);
+                dropping = false;
+            }
+
+            let Some(last) = buffer.iter().rposition(|&b| b == b'\n') else {
+                // No socket line is this long: keep its head, where the
+                // columns would be, and drop the rest of it.
+                if buffer.len() > MAX_LINE {
+                    buffer.truncate(LINE_HEAD);
+                    dropping = true;
+                }
                 continue;
             };
-
-            let complete = buffer.len() - read + last + 1;
-            self.add_rows(&buffer[..complete], &mut rows);
-            buffer.drain(..complete);
+            self.add_rows(&buffer[..=last], &mut rows);
+            buffer.drain(..=last);
         }
         // The last line may lack its newline.
         self.add_rows(&buffer, &mut rows);
@@ -497,6 +518,12 @@ fn ascii_str(token: &[u8]) -> Str {
 
 /// Appends up to [`READ_CHUNK`] bytes of `source` to `buffer`; how many,
 /// or `None` at the end of the file or on an error.
+/// How long a line may grow before the reader stops keeping it.
+const MAX_LINE: usize = 1 << 20;
+
+/// How much of an overlong line the reader keeps.
+const LINE_HEAD: usize = 4096;
+
 fn read_more(source: &mut impl Read, buffer: &mut Vec<u8>) -> Option<usize> {
     let filled = buffer.len();
     buffer.resize(filled + READ_CHUNK, 0);
@@ -788,5 +815,23 @@ mod tests {
         let found = read_connections(&net).map(|d| json::to_compact(&d));
         let _ = std::fs::remove_dir_all(&root);
         assert_eq!(found.as_deref(), Some(r#"{"tcp":[]}"#));
+    }
+
+    // cf-agent keeps a line whose columns are whole however long its
+    // tail runs; the reader keeps such a line's head and drops the rest.
+    #[test]
+    fn overlong_lines_keep_their_columns_and_drop_their_tail() {
+        let long = format!(
+            "   0: 0100007F:0016 00000000:0000 01 {}\n{}",
+            "x".repeat(3 * MAX_LINE),
+            line("0100007F:0017", "00000000:0000", "01"),
+        );
+        let rows = RowBuilder::new().read_table(io::Cursor::new(long));
+        let ports: Vec<String> = rows
+            .iter()
+            .map(|row| json::to_compact(row.child("local").unwrap()))
+            .collect();
+        assert_eq!(ports.len(), 2);
+        assert!(ports[0].contains("\"22\"") && ports[1].contains("\"23\""));
     }
 }

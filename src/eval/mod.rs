@@ -418,7 +418,8 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Vec<Bindings>, String> {
         let texts = promise_texts(promise);
         let mut done = Vec::new();
-        let whole = self.expand_iterations(&texts, scope, Vec::new(), &mut done);
+        let whole =
+            self.expand_iterations(&texts, scope, Vec::new(), &mut done);
         match whole {
             true => Ok(done),
             false => Err(format!(
@@ -546,10 +547,11 @@ impl<'a> Evaluator<'a> {
         }
         if !is_legal_name(&name.text) {
             if pass == PASSES {
-                self.fail(bundle, promise, format!(
-                    "variable name '{}' is not legal",
-                    name.text
-                ));
+                self.fail(
+                    bundle,
+                    promise,
+                    format!("variable name '{}' is not legal", name.text),
+                );
             }
             return;
         }
@@ -571,7 +573,9 @@ impl<'a> Evaluator<'a> {
         match value {
             Ok(Some(value)) => self.set_var(&target, &name.text, value),
             Ok(None) => {}
-            Err(message) if pass == PASSES => self.fail(bundle, promise, message),
+            Err(message) if pass == PASSES => {
+                self.fail(bundle, promise, message)
+            }
             Err(_) => {}
         }
     }
@@ -657,7 +661,11 @@ impl<'a> Evaluator<'a> {
                 Ok(())
             }
             None => {
-                self.fail(bundle, promise, format!("method calls undefined bundle '{name}'"));
+                self.fail(
+                    bundle,
+                    promise,
+                    format!("method calls undefined bundle '{name}'"),
+                );
                 Ok(())
             }
         }
