@@ -84,8 +84,15 @@ fn run(args: RunArgs) -> i32 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    let sysroot = args.sysroot.unwrap_or_else(default_sysroot);
+    if !sysroot.is_dir() {
+        let message =
+            format!("sysroot '{}' is not a directory", sysroot.display());
+        eprintln!("error: {message}");
+        return exit::USAGE;
+    }
     let options = Options {
-        sysroot: args.sysroot.unwrap_or_else(default_sysroot),
+        sysroot,
         defines: args.define,
         negations: args.negate,
         bundlesequence: args.bundlesequence,

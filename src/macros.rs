@@ -29,7 +29,7 @@ pub fn strip(source: &str, file: &Path) -> Result<String, Error> {
             end: offset + line.len(),
         };
         offset += line.len();
-        let keep = match_line(line.trim(), &mut open, file, at)?;
+        let keep = match_line(line, &mut open, file, at)?;
         if keep {
             out.push_str(line);
         } else {
@@ -56,7 +56,16 @@ fn match_line(
     at: Span,
 ) -> Result<bool, Error> {
     let error = |message: &str| Error::at(ErrorKind::Parse, message, file, at);
-    if let Some(condition) = line.strip_prefix("@if ") {
+    let words = line.split('#').next().unwrap_or("").trim();
+    let keyword = words.split_whitespace().next().unwrap_or("");
+    if !matches!(keyword, "@if" | "@else" | "@endif") {
+        return Ok(open.is_none_or(|(holds, _)| holds));
+    }
+    if line.starts_with(char::is_whitespace) {
+        let message = format!("'{keyword}' must start its line");
+        return Err(error(&message));
+    }
+    if let Some(condition) = words.strip_prefix("@if") {
         if open.is_some() {
             return Err(error("nested '@if' is not allowed"));
         }
@@ -64,20 +73,17 @@ fn match_line(
         *open = Some((holds, at));
         return Ok(false);
     }
-    if line == "@else" {
+    if keyword == "@else" {
         let Some((holds, start)) = *open else {
             return Err(error("'@else' without '@if'"));
         };
         *open = Some((!holds, start));
         return Ok(false);
     }
-    if line == "@endif" {
-        if open.take().is_none() {
-            return Err(error("'@endif' without '@if'"));
-        }
-        return Ok(false);
+    if open.take().is_none() {
+        return Err(error("'@endif' without '@if'"));
     }
-    Ok(open.is_none_or(|(holds, _)| holds))
+    Ok(false)
 }
 
 /// Evaluates `minimum_version(3.18)` and its kin for [`CF_VERSION`].
@@ -162,6 +168,17 @@ mod tests {
         assert_eq!(kept("@if feature(xml)\nyes\n@endif\n"), "yes");
         assert_eq!(kept("@if feature(tls)\nyes\n@endif\n"), "yes");
         assert_eq!(kept("@if feature(nonsense)\nyes\n@endif\n"), "");
+    }
+
+    // cf-agent reads a comment after a macro, and refuses a macro that
+    // does not start its line.
+    #[test]
+    fn macro_lines_may_end_in_comments_but_not_start_indented() {
+        let text =
+            "@if minimum_version(3.0) # new\nyes\n@else # old\nno\n@endif\n";
+        assert_eq!(kept(text), "yes");
+        let indented = "  @if minimum_version(3.0)\nyes\n@endif\n";
+        assert!(strip(indented, Path::new("t.cf")).is_err());
     }
 
     #[test]

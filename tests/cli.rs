@@ -106,6 +106,10 @@ fn unreadable_files_and_bad_arguments_exit_2() {
 
     let output = cfmini(&["run"]);
     assert_eq!(output.status.code(), Some(2));
+    let policy = "policies/network_connections.cf";
+    let output = cfmini(&["run", policy, "--sysroot", "/nonexistent"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("sysroot '/nonexistent' is not a"));
     let output = cfmini(&["frobnicate"]);
     assert_eq!(output.status.code(), Some(2));
 }

@@ -398,27 +398,17 @@ fn convert(kind: &str, value: Value) -> Result<Value, String> {
     }
 }
 
-/// An integer with cf-agent's unit suffixes: `k`, `m`, `g` are powers
-/// of 1000 and `K`, `M`, `G` powers of 1024; `inf` and `N%` too.
+/// An integer as cf-agent reads an `int` value: as C's `strtol`, then
+/// one unit suffix (`k`, `m`, `g` powers of 1000, `K`, `M`, `G` powers of
+/// 1024, `%` negating), or `inf`; `now` is the current time.
 pub fn int_text(text: &str) -> Option<i64> {
-    let text = text.trim();
-    // cf-agent reads "inf" as its largest count and "N%" as -N.
-    if text == "inf" {
-        return Some(999_999_999);
+    if text.trim() == "now" {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        return i64::try_from(now.as_secs()).ok();
     }
-    if let Some(percent) = text.strip_suffix('%') {
-        return percent.parse::<i64>().ok().map(|n| -n);
-    }
-    let (digits, factor) = match text.chars().last()? {
-        'k' => (&text[..text.len() - 1], 1_000),
-        'm' => (&text[..text.len() - 1], 1_000_000),
-        'g' => (&text[..text.len() - 1], 1_000_000_000),
-        'K' => (&text[..text.len() - 1], 1 << 10),
-        'M' => (&text[..text.len() - 1], 1 << 20),
-        'G' => (&text[..text.len() - 1], 1 << 30),
-        _ => (text, 1),
-    };
-    digits.parse::<i64>().ok()?.checked_mul(factor)
+    builtins::parse_int(text.trim())
 }
 
 fn real_text(text: &str) -> Option<f64> {
