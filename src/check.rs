@@ -18,7 +18,7 @@ use std::rc::Rc;
 use crate::ast::{Body, Bundle, Call, Policy, Promise, Rval, Span};
 use crate::classes;
 use crate::error::{Error, ErrorKind};
-use crate::eval::{int_text, is_var_type};
+use crate::eval::{int_text, is_var_type, real_text};
 use crate::expand;
 use crate::syntax::syntax;
 
@@ -305,14 +305,38 @@ impl Checker<'_> {
         }
     }
 
-    /// Integer literals must read as integers, as cf-promises insists;
-    /// cf-promises lets malformed reals through to run time.
+    /// A value must fit its variable's shape: lists for list types,
+    /// scalars for the others, and literal numbers must read as numbers
+    /// of the type, as cf-promises insists.
     fn literal(&mut self, var_type: &str, rval: &Rval) {
-        let Rval::Str(text, span) = rval else { return };
-        if var_type == "int" && !text.contains('$') && int_text(text).is_none()
-        {
-            let message = format!("cannot parse '{text}' as an integer");
-            self.error(*span, message);
+        let is_list = var_type.ends_with("list");
+        match (rval, is_list) {
+            (Rval::Str(_, span), true) => {
+                let message =
+                    format!("a {var_type} takes a list, not a string");
+                return self.error(*span, message);
+            }
+            (Rval::List(_, span), false) => {
+                let message =
+                    format!("a {var_type} takes a scalar, not a list");
+                return self.error(*span, message);
+            }
+            _ => {}
+        }
+
+        let number_type = match var_type {
+            "int" | "ilist" => "int",
+            "real" | "rlist" => "real",
+            _ => return,
+        };
+        for item in rval.items() {
+            let Rval::Str(text, span) = item else {
+                continue;
+            };
+            if !text.contains('$') && !reads_as(number_type, text) {
+                let message = format!("cannot parse '{text}' as {number_type}");
+                self.error(*span, message);
+            }
         }
     }
 
@@ -408,4 +432,13 @@ fn literal_names(rval: &Rval) -> Vec<(&str, Span)> {
         }
     }
     names
+}
+
+/// Whether `text` reads as a number of `number_type` as cf-promises
+/// reads a literal.
+fn reads_as(number_type: &str, text: &str) -> bool {
+    match number_type {
+        "int" => int_text(text).is_some(),
+        _ => real_text(text).is_some(),
+    }
 }

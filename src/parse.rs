@@ -387,6 +387,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::attribute => "an attribute",
         Rule::attribute_name => "an attribute name",
         Rule::rval => "a value",
+        Rule::scalar => "a string, a name or a function call",
         Rule::list => "a list",
         Rule::call => "a function call",
         Rule::function_name => "a function name",

@@ -411,8 +411,17 @@ pub fn int_text(text: &str) -> Option<i64> {
     builtins::parse_int(text.trim())
 }
 
-fn real_text(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok().filter(|r| r.is_finite())
+/// A real as cf-agent reads a `real` value: the number C's `strtod`
+/// reads at the start (`1.5x` is 1.5), which must start with a digit or
+/// a point and stay within ±9.99999e100.
+pub fn real_text(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let unsigned = text.trim_start_matches(['+', '-']);
+    let starts_with_number =
+        unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    let value = builtins::strtod(text);
+    (starts_with_number && value.is_finite() && value.abs() <= 9.99999e100)
+        .then_some(value)
 }
 
 #[cfg(test)]

@@ -28,8 +28,8 @@ use crate::expand;
 use crate::system;
 use crate::value::{Str, Value};
 
-pub use frame::int_text;
 use frame::{Frame, Pending, Truth};
+pub use frame::{int_text, real_text};
 
 /// The number of passes cf-agent makes over a bundle.
 const PASSES: usize = 3;
