@@ -25,6 +25,7 @@ use crate::ast::{Bundle, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
 use crate::error::{Error, ErrorKind};
 use crate::expand;
+use crate::syntax::syntax;
 use crate::system;
 use crate::value::{Str, Value};
 
@@ -299,29 +300,50 @@ impl<'a> Evaluator<'a> {
         self.depth += 1;
         self.local_classes.push(ClassSet::new());
 
-        let mut result = Ok(());
-        for pass in 1..=PASSES {
-            let steps: &[&str] = match &*bundle.kind {
-                "common" => &COMMON_PASS,
-                _ => &AGENT_PASS,
-            };
-            for promise_type in steps {
-                result =
-                    result.and(self.run_section(bundle, promise_type, pass));
-            }
-            if pass == 1 {
-                self.log_skipped_types(bundle);
-            }
-        }
-
+        let result = self.run_passes(bundle);
         self.local_classes.pop();
         self.depth -= 1;
         result
     }
 
+    /// The passes over a bundle; an error stops the run at once.
+    fn run_passes(&mut self, bundle: &'a Bundle) -> Result<(), Error> {
+        let steps: &[&str] = match &*bundle.kind {
+            "common" => &COMMON_PASS,
+            _ => &AGENT_PASS,
+        };
+        for pass in 1..=PASSES {
+            for promise_type in steps {
+                self.run_section(bundle, promise_type, pass)?;
+            }
+            if pass == 1 {
+                self.log_skipped_types(bundle);
+                self.report_undefined_types(bundle);
+            }
+        }
+        Ok(())
+    }
+
     fn bind_parameters(&mut self, bundle: &Bundle, args: Vec<Value>) {
         for (param, value) in bundle.params.iter().zip(args) {
             self.set_var(&bundle.name.clone(), param, value);
+        }
+    }
+
+    /// Promise types neither CFEngine nor a `promise` block defines.
+    fn report_undefined_types(&mut self, bundle: &Bundle) {
+        for section in &bundle.sections {
+            let name = &*section.promise_type;
+            let defined = syntax().is_promise_type(name)
+                || self
+                    .policy
+                    .bodies
+                    .iter()
+                    .any(|b| &*b.keyword == "promise" && &*b.name == name);
+            if let (false, Some(first)) = (defined, section.promises.first()) {
+                let message = format!("promise type '{name}' is not defined");
+                self.fail(bundle, first, message);
+            }
         }
     }
 
@@ -660,13 +682,12 @@ impl<'a> Evaluator<'a> {
             None if self.policy.control_flag("ignore_missing_bundles") => {
                 Ok(())
             }
+            // cf-agent stops the whole run here.
             None => {
-                self.fail(
-                    bundle,
-                    promise,
-                    format!("method calls undefined bundle '{name}'"),
-                );
-                Ok(())
+                let message =
+                    format!("method calls undefined bundle '{name}'; stopping");
+                let kind = ErrorKind::Eval;
+                Err(Error::at(kind, message, &bundle.file, promise.span))
             }
         }
     }
