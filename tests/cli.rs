@@ -170,3 +170,16 @@ fn procdir_variable_stands_for_sysroot() {
     assert!(stdout(&with_flag).contains("R: tcp: 8 sockets"));
     assert_eq!(stdout(&with_flag), stdout(&with_variable));
 }
+
+#[test]
+fn method_calling_an_undefined_bundle_stops_the_run() {
+    // cf-agent: "Aborting due to missing bundle", and no report after.
+    let text = "bundle agent main {\nmethods:\n \"m\" usebundle => nosuch;\n\
+                reports:\n \"after\";\n}\n";
+    let file = policy_file("undefined_bundle.cf", text);
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    let message = stderr(&output);
+    assert!(message.contains(":3:2: error: method calls undefined bundle"));
+}
