@@ -78,34 +78,33 @@ impl Checker<'_> {
         self.self_references(bundle);
     }
 
-    /// A string variable whose first definition refers to itself can
-    /// never converge, and cf-promises rejects it; later definitions may
-    /// build on the value before them.
+    /// A string variable whose first definition refers to itself, or
+    /// to itself through others, can never converge, and cf-promises
+    /// rejects it; later definitions may build on the value before them.
     fn self_references(&mut self, bundle: &Bundle) {
-        let mut defined = HashSet::new();
+        // Each variable's first definition: what it refers to, and where.
+        let mut first: Vec<(&str, Vec<String>, Span)> = Vec::new();
         let vars = bundle
             .sections
             .iter()
             .filter(|s| &*s.promise_type == "vars");
         for promise in vars.flat_map(|s| &s.promises) {
             let name = &*promise.promiser;
-            let Some(attribute) = promise.attribute("string") else {
-                defined.insert(name);
+            if first.iter().any(|(n, _, _)| *n == name) {
                 continue;
+            }
+            let refers = match promise.attribute("string").map(|a| &a.value) {
+                Some(Rval::Str(text, _)) => own_references(text, &bundle.name),
+                _ => Vec::new(),
             };
-            let Rval::Str(text, span) = &attribute.value else {
-                defined.insert(name);
-                continue;
-            };
-            let own = [name.to_string(), format!("{}.{name}", bundle.name)];
-            let refers = expand::references(text)
-                .iter()
-                .any(|r| own.iter().any(|o| o == r.inner));
-            if refers && !defined.contains(name) {
+            first.push((name, refers, promise.span));
+        }
+
+        for (at, (name, _, span)) in first.iter().enumerate() {
+            if reaches(&first, at, name) {
                 let message = format!("variable '{name}' contains itself");
                 self.error(*span, message);
             }
-            defined.insert(name);
         }
     }
 
@@ -441,4 +440,37 @@ fn reads_as(number_type: &str, text: &str) -> bool {
         "int" => int_text(text).is_some(),
         _ => real_text(text).is_some(),
     }
+}
+
+/// The names of this bundle's variables that `text` refers to.
+fn own_references(text: &str, bundle: &str) -> Vec<String> {
+    let prefix = format!("{bundle}.");
+    expand::references(text)
+        .iter()
+        .map(|r| r.inner.strip_prefix(&prefix).unwrap_or(r.inner))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether the variable at `start` of `first` refers back to `target`
+/// through the first definitions of the variables it refers to.
+fn reaches(
+    first: &[(&str, Vec<String>, Span)],
+    start: usize,
+    target: &str,
+) -> bool {
+    let mut seen = HashSet::new();
+    let mut pending = vec![start];
+    while let Some(at) = pending.pop() {
+        for name in &first[at].1 {
+            if name == target {
+                return true;
+            }
+            let next = first.iter().position(|(n, _, _)| n == name);
+            if let Some(next) = next.filter(|n| seen.insert(*n)) {
+                pending.push(next);
+            }
+        }
+    }
+    false
 }
