@@ -116,7 +116,9 @@ impl Checker<'_> {
                 &*attribute.name,
                 "if" | "unless" | "ifvarclass" | "expression"
             );
+            // An empty condition is allowed; it never resolves.
             if let (true, Rval::Str(expr, span)) = (is_class, &attribute.value)
+                && !expr.is_empty()
             {
                 self.class_syntax(expr, *span);
             }

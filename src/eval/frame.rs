@@ -267,6 +267,9 @@ impl Frame<'_, '_> {
     /// returning one.
     pub(super) fn class_value(&self, rval: &Rval) -> Truth {
         match self.value(rval) {
+            // cf-agent treats an empty condition as one that does not
+            // resolve.
+            Ok(Value::Scalar(_, expr)) if expr.is_empty() => Truth::Unresolved,
             Ok(Value::Scalar(_, expr)) => {
                 Truth::Holds(self.eval.class_expression(&expr))
             }

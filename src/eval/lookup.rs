@@ -13,12 +13,15 @@ impl Evaluator<'_> {
         name: &str,
     ) -> Option<Found<'_>> {
         let name = name.strip_prefix("default:").unwrap_or(name);
-        let scope = current;
-        let (scope, name) = split_scope(scope, name);
+        let (scope, short) = split_scope(current, name);
         if scope == "this" {
-            return this_var(current, name);
+            return this_var(current, short);
         }
-        let vars = self.vars.get(scope)?;
+        // A dot that names no scope is part of the name: `c_db.02`.
+        let (vars, name) = match self.vars.get(scope) {
+            Some(vars) => (vars, short),
+            None => (self.vars.get(current)?, name),
+        };
         if let Some(value) = vars.get(name) {
             return Some(Found::Value(value));
         }
@@ -109,8 +112,10 @@ fn value_data(value: &Value) -> Data {
     }
 }
 
-/// `this.bundle` and `this.namespace`. The other `this` variables are
-/// not provided yet, so references to them stay unresolved.
+/// `this.bundle` and `this.namespace`; the `this.promise_*` variables
+/// are bound for each promise by the evaluator. The others, such as
+/// `this.promiser`, are not provided yet, so references to them stay
+/// unresolved.
 fn this_var<'e>(bundle: &str, name: &str) -> Option<Found<'e>> {
     match name {
         "bundle" => Some(Found::Text(bundle.into())),

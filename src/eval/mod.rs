@@ -171,7 +171,8 @@ impl<'a> Evaluator<'a> {
             self.global_classes.remove(&canonify(class));
         }
 
-        let constants = [("dollar", "$"), ("n", "\n"), ("r", "\r")];
+        let constants =
+            [("dollar", "$"), ("n", "\n"), ("r", "\r"), ("at", "@")];
         for (name, value) in constants.into_iter().chain([("t", "\t")]) {
             self.set_var("const", name, Value::string(value));
         }
@@ -394,7 +395,7 @@ impl<'a> Evaluator<'a> {
         if !guard_varies && !self.guard_holds(guard, &scope, &Vec::new()) {
             return Ok(());
         }
-        let iterations = match self.iterations(promise, &scope) {
+        let iterations = match self.iterations(bundle, promise) {
             Ok(iterations) => iterations,
             Err(message) => {
                 self.fail(bundle, promise, message);
@@ -435,13 +436,14 @@ impl<'a> Evaluator<'a> {
     /// when there are more than [`MAX_ITERATIONS`].
     fn iterations(
         &self,
+        bundle: &Bundle,
         promise: &Promise,
-        scope: &str,
     ) -> Result<Vec<Bindings>, String> {
         let texts = promise_texts(promise);
         let mut done = Vec::new();
-        let whole =
-            self.expand_iterations(&texts, scope, Vec::new(), &mut done);
+        let start = this_promise(bundle, promise);
+        let scope = &bundle.name;
+        let whole = self.expand_iterations(&texts, scope, start, &mut done);
         match whole {
             true => Ok(done),
             false => Err(format!(
@@ -728,7 +730,11 @@ impl<'a> Evaluator<'a> {
         }
         // cf-agent prints a report once per text and iteration: the same
         // text again from other iterated values prints again.
-        let key = format!("reports\0{text}\0{bindings:?}");
+        let iterated: Vec<_> = bindings
+            .iter()
+            .filter(|(name, _)| !name.starts_with("this.promise_"))
+            .collect();
+        let key = format!("reports\0{text}\0{iterated:?}");
         if !self.done.insert((bundle.name.clone(), key)) {
             return;
         }
@@ -755,6 +761,24 @@ impl<'a> Evaluator<'a> {
         eprintln!("{text}");
         self.outcome.errors.push(text);
     }
+}
+
+/// `this.promise_filename`, `this.promise_dirname` and
+/// `this.promise_linenumber` for `promise`, as bindings every iteration
+/// starts from.
+fn this_promise(bundle: &Bundle, promise: &Promise) -> Bindings {
+    let file = std::path::absolute(&bundle.file)
+        .unwrap_or_else(|_| bundle.file.to_path_buf());
+    let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let text = |path: &Path| Str::from(path.to_string_lossy().as_ref());
+    vec![
+        ("this.promise_filename".into(), text(&file)),
+        ("this.promise_dirname".into(), text(&dir)),
+        (
+            "this.promise_linenumber".into(),
+            promise.line.to_string().into(),
+        ),
+    ]
 }
 
 /// The strings of a promise that can mention iterated variables: its
