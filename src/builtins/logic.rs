@@ -16,6 +16,33 @@ pub fn isvariable(call: &Call) -> CallResult {
     Ok(class(call.env.lookup(name).is_some()))
 }
 
+/// `and(a, b, ...)`: whether every class expression holds; with none,
+/// it holds.
+pub fn and(call: &Call) -> CallResult {
+    let holds = expressions(call)?.iter().all(|e| call.env.class_holds(e));
+    Ok(class(holds))
+}
+
+/// `or(a, b, ...)`: whether any class expression holds.
+pub fn or(call: &Call) -> CallResult {
+    let holds = expressions(call)?.iter().any(|e| call.env.class_holds(e));
+    Ok(class(holds))
+}
+
+/// `not(a)`: whether the class expression does not hold.
+pub fn not(call: &Call) -> CallResult {
+    Ok(class(!call.env.class_holds(call.string(0)?)))
+}
+
+/// `strcmp(a, b)`: whether the strings are equal.
+pub fn strcmp(call: &Call) -> CallResult {
+    Ok(class(call.string(0)? == call.string(1)?))
+}
+
+fn expressions<'c>(call: &'c Call) -> Result<Vec<&'c str>, String> {
+    (0..call.args.len()).map(|i| call.string(i)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fake::text;

@@ -30,6 +30,11 @@ pub trait Env {
     fn classic_array(&self, _name: &str) -> Option<Data> {
         None
     }
+
+    /// Whether the class expression `expr` holds where the call is.
+    fn class_holds(&self, _expr: &str) -> bool {
+        false
+    }
 }
 
 /// One call of a builtin: its evaluated arguments and the environment.
@@ -81,6 +86,14 @@ pub struct Builtin {
 
 /// Every builtin, sorted by name.
 pub static TABLE: &[Builtin] = &[
+    Builtin {
+        name: "and",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether every class expression holds",
+        run: logic::and,
+    },
     Builtin {
         name: "canonify",
         min_args: 1,
@@ -162,12 +175,28 @@ pub static TABLE: &[Builtin] = &[
         run: network::network_connections,
     },
     Builtin {
+        name: "not",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether the class expression does not hold",
+        run: logic::not,
+    },
+    Builtin {
         name: "nth",
         min_args: 2,
         max_args: Some(2),
         returns: Returns::String,
         doc: "the element at a position or key of a collection",
         run: data::nth,
+    },
+    Builtin {
+        name: "or",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether any class expression holds",
+        run: logic::or,
     },
     Builtin {
         name: "parsejson",
@@ -184,6 +213,14 @@ pub static TABLE: &[Builtin] = &[
         returns: Returns::String,
         doc: "a collection as indented JSON text",
         run: data::storejson,
+    },
+    Builtin {
+        name: "strcmp",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the two strings are equal",
+        run: logic::strcmp,
     },
 ];
 

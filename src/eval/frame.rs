@@ -102,6 +102,10 @@ impl Env for Frame<'_, '_> {
     fn classic_array(&self, name: &str) -> Option<Data> {
         self.eval.classic_array(self.scope, name)
     }
+
+    fn class_holds(&self, expr: &str) -> bool {
+        self.eval.class_expression(expr)
+    }
 }
 
 impl Frame<'_, '_> {
