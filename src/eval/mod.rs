@@ -795,7 +795,10 @@ fn rval_texts<'p>(rval: &'p Rval, texts: &mut Vec<&'p str>) {
     match rval {
         Rval::Str(text, _) => texts.push(text),
         Rval::List(items, _) => items.iter().for_each(|i| rval_texts(i, texts)),
-        Rval::Call(call) => call.args.iter().for_each(|a| rval_texts(a, texts)),
+        Rval::Call(call) => {
+            texts.push(&call.name);
+            call.args.iter().for_each(|a| rval_texts(a, texts));
+        }
         Rval::Word(..) | Rval::ListRef(..) => {}
     }
 }
