@@ -78,8 +78,8 @@ impl Checker<'_> {
         self.self_references(bundle);
     }
 
-    /// A string variable whose first definition refers to itself, or
-    /// to itself through others, can never converge, and cf-promises
+    /// A string or list variable whose first definition refers to
+    /// itself, or to itself through others, can never converge, and cf-promises
     /// rejects it; later definitions may build on the value before them.
     fn self_references(&mut self, bundle: &Bundle) {
         // Each variable's first definition: what it refers to, and where.
@@ -93,10 +93,21 @@ impl Checker<'_> {
             if first.iter().any(|(n, _, _)| *n == name) {
                 continue;
             }
-            let refers = match promise.attribute("string").map(|a| &a.value) {
-                Some(Rval::Str(text, _)) => own_references(text, &bundle.name),
-                _ => Vec::new(),
-            };
+            let value = promise
+                .attributes
+                .iter()
+                .find(|a| matches!(&*a.name, "string" | "slist"))
+                .map(|a| &a.value);
+            let mut refers = Vec::new();
+            for item in value.map(Rval::items).unwrap_or_default() {
+                match item {
+                    Rval::Str(text, _) => {
+                        refers.extend(own_references(text, &bundle.name));
+                    }
+                    Rval::ListRef(name, _) => refers.push(name.to_string()),
+                    _ => {}
+                }
+            }
             first.push((name, refers, promise.span));
         }
 
