@@ -156,7 +156,9 @@ impl Checker<'_> {
             }
             // cf-promises checks calls only where it evaluates ahead of
             // running: in vars and classes promises.
-            if matches!(promise_type, "vars" | "classes") {
+            if matches!(promise_type, "vars" | "classes")
+                && known != Some("body")
+            {
                 self.calls(&attribute.value);
             }
 
@@ -195,9 +197,11 @@ impl Checker<'_> {
         }
     }
 
-    /// `$()` and `${}` name nothing; cf-promises refuses them.
+    /// `$()` and `${}` name nothing; cf-promises refuses a string that
+    /// is nothing else (one that holds more is only an error at run
+    /// time).
     fn empty_references(&mut self, text: &str, span: Span) {
-        if text.contains("$()") || text.contains("${}") {
+        if text == "$()" || text == "${}" {
             let message = format!("empty variable reference in '{text}'");
             self.error(span, message);
         }
@@ -275,11 +279,9 @@ impl Checker<'_> {
 
     /// `usebundle => b("x")` must give `b` as many arguments as it takes.
     fn bundle_reference(&mut self, rval: &Rval) {
-        let (name, args, span) = match rval {
-            Rval::Word(name, span) | Rval::Str(name, span) => (name, 0, *span),
-            Rval::Call(call) => (&call.name, call.args.len(), call.span),
-            _ => return,
-        };
+        // cf-promises lets `usebundle => b` through whatever `b` takes.
+        let Rval::Call(call) = rval else { return };
+        let (name, args, span) = (&call.name, call.args.len(), call.span);
         let bare = name.strip_prefix("default:").unwrap_or(name);
         let found = self.policy.bundles.iter().find(|b| &*b.name == bare);
         if let Some(bundle) = found
@@ -446,11 +448,14 @@ fn literal_names(rval: &Rval) -> Vec<(&str, Span)> {
     names
 }
 
+/// The largest integer literal cf-promises accepts, either sign.
+const MAX_INT_LITERAL: i64 = 99_999_999_999;
+
 /// Whether `text` reads as a number of `number_type` as cf-promises
 /// reads a literal.
 fn reads_as(number_type: &str, text: &str) -> bool {
     match number_type {
-        "int" => int_text(text).is_some(),
+        "int" => int_text(text).is_some_and(|i| i.abs() <= MAX_INT_LITERAL),
         _ => real_text(text).is_some(),
     }
 }

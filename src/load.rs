@@ -6,7 +6,7 @@
 //! `inputs`; a path built from other variables, or a list variable, is
 //! reported as a file that cannot be read.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -41,8 +41,12 @@ pub fn load(file: &Path) -> Result<Loaded, Error> {
     // Set by the entry file's `ignore_missing_inputs`.
     let mut ignore_missing = false;
 
+    // Files already read, by their canonical path: a file named twice,
+    // or naming itself, is read once, as cf-agent reads it.
+    let mut seen = HashSet::new();
     while let Some((path, named_at)) = pending.pop_front() {
-        if loaded.sources.iter().any(|(p, _)| *p == path) {
+        let canonical = fs::canonicalize(&path).unwrap_or(path.clone());
+        if !seen.insert(canonical) {
             continue;
         }
         let text = match read(&path) {

@@ -294,9 +294,10 @@ impl Frame<'_, '_> {
                 "not" => self.member(value).map(|b| !b),
                 "and" => self.members(value).map(|m| m.iter().all(|b| *b)),
                 "or" => self.members(value).map(|m| m.iter().any(|b| *b)),
+                // cf-agent's xor holds for an odd number of members.
                 "xor" => self
                     .members(value)
-                    .map(|m| m.iter().filter(|b| **b).count() == 1),
+                    .map(|m| m.iter().filter(|b| **b).count() % 2 == 1),
                 _ => continue,
             };
             match result {

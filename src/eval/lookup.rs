@@ -187,7 +187,7 @@ pub(super) fn split_scope<'n>(
 }
 
 /// Splits `d[a][0]` into `d` and `["a", "0"]`.
-fn split_indices(name: &str) -> Option<(&str, Vec<&str>)> {
+pub(super) fn split_indices(name: &str) -> Option<(&str, Vec<&str>)> {
     let open = name.find('[')?;
     let (base, mut rest) = name.split_at(open);
     let mut indices = Vec::new();

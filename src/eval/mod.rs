@@ -653,8 +653,11 @@ impl<'a> Evaluator<'a> {
         };
         let (name, args) = match &usebundle.value {
             Rval::Call(call) => {
-                let args: Result<Vec<Value>, Pending> =
-                    call.args.iter().map(|a| frame.bundle_arg(a)).collect();
+                let args: Result<Vec<Value>, Pending> = call
+                    .args
+                    .iter()
+                    .map(|a| frame.bundle_arg(a).or_else(|e| as_written(a, e)))
+                    .collect();
                 (frame.expand(&call.name).text, args)
             }
             Rval::Str(text, _) | Rval::Word(text, _) => {
@@ -728,13 +731,10 @@ impl<'a> Evaluator<'a> {
         if waits && (pass < PASSES || expansion.dangling) {
             return;
         }
-        // cf-agent prints a report once per text and iteration: the same
-        // text again from other iterated values prints again.
-        let iterated: Vec<_> = bindings
-            .iter()
-            .filter(|(name, _)| !name.starts_with("this.promise_"))
-            .collect();
-        let key = format!("reports\0{text}\0{iterated:?}");
+        // cf-agent prints a text once per bundle and guard: the same text
+        // under a guard that iterates prints once per expanded guard.
+        let guard = frame.expand(&promise.context.expr).text;
+        let key = format!("reports\0{text}\0{guard}");
         if !self.done.insert((bundle.name.clone(), key)) {
             return;
         }
@@ -760,6 +760,20 @@ impl<'a> Evaluator<'a> {
         }
         eprintln!("{text}");
         self.outcome.errors.push(text);
+    }
+}
+
+/// A bundle argument that does not resolve: cf-agent passes it as
+/// written, `$(x)` and `@(x)` included, without waiting for a later pass.
+fn as_written(arg: &Rval, pending: Pending) -> Result<Value, Pending> {
+    match (pending, arg) {
+        (Pending::Unresolved, Rval::Str(text, _)) => {
+            Ok(Value::string(text.clone()))
+        }
+        (Pending::Unresolved, Rval::ListRef(name, _)) => {
+            Ok(Value::string(format!("@({name})")))
+        }
+        (pending, _) => Err(pending),
     }
 }
 
@@ -804,7 +818,7 @@ fn rval_texts<'p>(rval: &'p Rval, texts: &mut Vec<&'p str>) {
 }
 
 /// Whether cf-agent accepts `name` for a variable: letters, digits, `_`
-/// and `.` before any index, and no empty index.
+/// and `.` before any index, and whole, non-empty indices.
 fn is_legal_name(name: &str) -> bool {
     let (base, indices) = match name.find('[') {
         Some(open) => (&name[..open], &name[open..]),
@@ -814,7 +828,10 @@ fn is_legal_name(name: &str) -> bool {
         && base
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
-    base_ok && !indices.contains("[]")
+    let indices_ok = indices.is_empty()
+        || lookup::split_indices(name)
+            .is_some_and(|(_, i)| i.iter().all(|index| !index.is_empty()));
+    base_ok && indices_ok
 }
 
 /// Whether `name` is the attribute that gives a `vars` promise its type.
