@@ -87,17 +87,40 @@ fn locate(error: Error, named_at: Option<(PathBuf, Span)>) -> Error {
 
 /// Reads a policy file as UTF-8 text.
 pub fn read(path: &Path) -> Result<String, Error> {
-    let bytes = fs::read(path).map_err(|e| {
-        let message = format!("cannot read '{}': {e}", path.display());
-        Error::new(ErrorKind::Io, message)
-    })?;
+    let io_error = |message: String| Error::new(ErrorKind::Io, message);
+    let shown = path.display();
+    let meta = fs::metadata(path)
+        .map_err(|e| io_error(format!("cannot read '{shown}': {e}")))?;
+    // A device or a pipe may never end; a policy is a file.
+    if !meta.is_file() {
+        return Err(io_error(format!("'{shown}' is not a regular file")));
+    }
+    if meta.len() > MAX_POLICY_BYTES {
+        let message =
+            format!("'{shown}' is larger than {} MiB", MAX_POLICY_BYTES >> 20);
+        return Err(io_error(message));
+    }
+
+    let bytes = fs::read(path)
+        .map_err(|e| io_error(format!("cannot read '{shown}': {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
+        let valid = &e.as_bytes()[..offset];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start =
+            valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
         let message =
-            format!("'{}' is not UTF-8 text (byte {offset})", path.display());
+            format!("'{shown}' is not UTF-8 text: line {line}, column {col}");
         Error::new(ErrorKind::Parse, message)
     })
 }
+
+/// The largest policy file cfmini reads.
+const MAX_POLICY_BYTES: u64 = 1 << 30;
 
 /// The paths `inputs` names in `body common control` and in `body file
 /// control`, with where each is written. `$(sys.policy_entry_dirname)`

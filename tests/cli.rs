@@ -138,7 +138,7 @@ fn not_utf8_is_a_parse_error() {
         .unwrap();
     let output = cfmini(&["check", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&output).contains("not UTF-8"));
+    assert!(stderr(&output).contains("not UTF-8 text: line 1, column 34"));
 }
 
 #[test]

@@ -46,6 +46,10 @@ const CACHED_CALLS: [&str; 2] = ["network_connections", "parsejson"];
 /// exhaust memory by accident.
 const MAX_ITERATIONS: usize = 2_000_000;
 
+/// The longest string a variable may hold: strings that double on each
+/// definition reach it quickly, and would otherwise fill memory.
+const MAX_VALUE_BYTES: usize = 64 << 20;
+
 /// How deep `methods` may nest bundles before the evaluator stops.
 const MAX_BUNDLE_DEPTH: usize = 100;
 
@@ -595,6 +599,16 @@ impl<'a> Evaluator<'a> {
             scope.to_string()
         };
         match value {
+            Ok(Some(Value::Scalar(_, text)))
+                if text.len() > MAX_VALUE_BYTES =>
+            {
+                let message = format!(
+                    "value of '{}' is longer than {} MiB",
+                    name.text,
+                    MAX_VALUE_BYTES >> 20
+                );
+                self.fail(bundle, promise, message);
+            }
             Ok(Some(value)) => self.set_var(&target, &name.text, value),
             Ok(None) => {}
             Err(message) if pass == PASSES => {
