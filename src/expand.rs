@@ -11,6 +11,8 @@ use crate::value::Str;
 /// A reference found in a string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reference<'a> {
+    /// Where the reference starts in the text it was found in.
+    pub start: usize,
     /// The whole reference, `$(` to `)`.
     pub whole: &'a str,
     /// The text inside the brackets, possibly holding references.
@@ -42,6 +44,7 @@ pub fn references(text: &str) -> Vec<Reference<'_>> {
         let opens = bytes[i] == b'$' && matches!(bytes[i + 1], b'(' | b'{');
         if let Some(end) = opens.then(|| closing(bytes, i + 1)).flatten() {
             found.push(Reference {
+                start: i,
                 whole: &text[i..=end],
                 inner: &text[i + 2..end],
             });
@@ -114,11 +117,10 @@ fn expand_nested(
     let mut out = String::with_capacity(text.len());
     let mut complete = true;
     let mut dangling = false;
-    let mut rest = text;
+    let mut copied = 0;
     for reference in references(text) {
-        let at = rest.find(reference.whole).unwrap_or(0);
-        out.push_str(&rest[..at]);
-        rest = &rest[at + reference.whole.len()..];
+        out.push_str(&text[copied..reference.start]);
+        copied = reference.start + reference.whole.len();
 
         match expand_reference(reference, resolver, depth) {
             Some(value) => out.push_str(&value),
@@ -129,7 +131,7 @@ fn expand_nested(
             }
         }
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     Expansion {
         text: out,
         complete,
