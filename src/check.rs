@@ -11,7 +11,7 @@
 //! given to scalar attributes, class expression syntax); cfmini lets
 //! those through to run time.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -83,6 +83,7 @@ impl Checker<'_> {
     /// rejects it; later definitions may build on the value before them.
     fn self_references(&mut self, bundle: &Bundle) {
         // Each variable's first definition: what it refers to, and where.
+        let mut index: HashMap<&str, usize> = HashMap::new();
         let mut first: Vec<(&str, Vec<String>, Span)> = Vec::new();
         let vars = bundle
             .sections
@@ -90,32 +91,27 @@ impl Checker<'_> {
             .filter(|s| &*s.promise_type == "vars");
         for promise in vars.flat_map(|s| &s.promises) {
             let name = &*promise.promiser;
-            if first.iter().any(|(n, _, _)| *n == name) {
+            if index.contains_key(name) {
                 continue;
             }
-            let value = promise
-                .attributes
-                .iter()
-                .find(|a| matches!(&*a.name, "string" | "slist"))
-                .map(|a| &a.value);
-            let mut refers = Vec::new();
-            for item in value.map(Rval::items).unwrap_or_default() {
-                match item {
-                    Rval::Str(text, _) => {
-                        refers.extend(own_references(text, &bundle.name));
-                    }
-                    Rval::ListRef(name, _) => refers.push(name.to_string()),
-                    _ => {}
-                }
-            }
+            index.insert(name, first.len());
+            let refers = definition_references(promise, &bundle.name);
             first.push((name, refers, promise.span));
         }
 
-        for (at, (name, _, span)) in first.iter().enumerate() {
-            if reaches(&first, at, name) {
-                let message = format!("variable '{name}' contains itself");
-                self.error(*span, message);
-            }
+        let edges: Vec<Vec<usize>> = first
+            .iter()
+            .map(|(_, refers, _)| {
+                refers
+                    .iter()
+                    .filter_map(|r| index.get(r.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        for at in on_cycles(&edges) {
+            let (name, _, span) = &first[at];
+            let message = format!("variable '{name}' contains itself");
+            self.error(*span, message);
         }
     }
 
@@ -470,25 +466,106 @@ fn own_references(text: &str, bundle: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether the variable at `start` of `first` refers back to `target`
-/// through the first definitions of the variables it refers to.
-fn reaches(
-    first: &[(&str, Vec<String>, Span)],
-    start: usize,
-    target: &str,
-) -> bool {
-    let mut seen = HashSet::new();
-    let mut pending = vec![start];
-    while let Some(at) = pending.pop() {
-        for name in &first[at].1 {
-            if name == target {
-                return true;
+/// What the value of a `string` or `slist` promise refers to among its
+/// own bundle's variables.
+fn definition_references(promise: &Promise, bundle: &str) -> Vec<String> {
+    let value = promise
+        .attributes
+        .iter()
+        .find(|a| matches!(&*a.name, "string" | "slist"))
+        .map(|a| &a.value);
+    let mut refers = Vec::new();
+    for item in value.map(Rval::items).unwrap_or_default() {
+        match item {
+            Rval::Str(text, _) => refers.extend(own_references(text, bundle)),
+            Rval::ListRef(name, _) => refers.push(name.to_string()),
+            _ => {}
+        }
+    }
+    refers
+}
+
+/// The nodes of a graph that lie on a cycle, in order: those in a
+/// strongly connected component of two or more, or with an edge to
+/// themselves. Tarjan's algorithm, without recursion, so that a long
+/// chain of variables cannot exhaust the stack.
+fn on_cycles(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let (mut order, mut low) = (vec![UNSEEN; n], vec![0; n]);
+    let (mut on_stack, mut stack) = (vec![false; n], Vec::new());
+    let mut cyclic = vec![false; n];
+    let mut next_order = 0;
+
+    for root in 0..n {
+        if order[root] != UNSEEN {
+            continue;
+        }
+        // Each frame: a node and how many of its edges are done.
+        let mut frames = vec![(root, 0)];
+        order[root] = next_order;
+        low[root] = next_order;
+        next_order += 1;
+        stack.push(root);
+        on_stack[root] = true;
+
+        while let Some(&mut (node, ref mut done)) = frames.last_mut() {
+            if let Some(&next) = edges[node].get(*done) {
+                *done += 1;
+                if order[next] == UNSEEN {
+                    order[next] = next_order;
+                    low[next] = next_order;
+                    next_order += 1;
+                    stack.push(next);
+                    on_stack[next] = true;
+                    frames.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(order[next]);
+                }
+                continue;
             }
-            let next = first.iter().position(|(n, _, _)| n == name);
-            if let Some(next) = next.filter(|n| seen.insert(*n)) {
-                pending.push(next);
+
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == order[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                let loops = component.len() > 1 || edges[node].contains(&node);
+                for member in component {
+                    cyclic[member] = loops;
+                }
             }
         }
     }
-    false
+    (0..n).filter(|&i| cyclic[i]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_cycles;
+
+    #[test]
+    fn cycles_and_self_loops_are_found_and_chains_are_not() {
+        // 0 -> 1 -> 2 -> 0 is a cycle; 3 -> 0 only leads into it;
+        // 4 refers to itself; 5 -> 6 is a chain.
+        let edges =
+            vec![vec![1], vec![2], vec![0], vec![0], vec![4], vec![6], vec![]];
+        assert_eq!(on_cycles(&edges), vec![0, 1, 2, 4]);
+    }
+
+    #[test]
+    fn a_long_chain_neither_loops_nor_overflows() {
+        let mut edges: Vec<Vec<usize>> =
+            (1..200_000).map(|i| vec![i]).collect();
+        edges.push(vec![]);
+        assert!(on_cycles(&edges).is_empty());
+    }
 }
