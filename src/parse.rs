@@ -37,9 +37,8 @@ use generated::{Grammar, Rule};
 pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     let text = macros::strip(source, file)?;
     scan::scan(&text, file)?;
-    pest::set_error_detail(true);
     let mut pairs = Grammar::parse(Rule::policy, &text)
-        .map_err(|e| syntax_error(e, file))?;
+        .map_err(|_| detailed_syntax_error(&text, file))?;
 
     let mut policy = Policy::default();
     let Some(top) = pairs.next() else {
@@ -292,6 +291,21 @@ impl Context {
         Context {
             expr: "any".into(),
             span: Span::default(),
+        }
+    }
+}
+
+/// Parses `text` again, recording what each rule expected, to explain
+/// why it failed. The record slows parsing, so only a failed parse
+/// pays for it.
+fn detailed_syntax_error(text: &str, file: &Path) -> Error {
+    pest::set_error_detail(true);
+    let result = Grammar::parse(Rule::policy, text);
+    pest::set_error_detail(false);
+    match result {
+        Err(error) => syntax_error(error, file),
+        Ok(_) => {
+            Error::at(ErrorKind::Parse, "syntax error", file, Span::default())
         }
     }
 }
