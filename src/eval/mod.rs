@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use indexmap::IndexMap;
 
@@ -128,6 +129,9 @@ struct Evaluator<'a> {
     /// Reports and method calls already acted on, per bundle.
     done: HashSet<(Str, String)>,
     depth: usize,
+    /// Each policy file's absolute path and directory, as
+    /// `this.promise_filename` and `this.promise_dirname` give them.
+    files: HashMap<Rc<Path>, [Str; 2]>,
     /// Errors already reported, so that each shows once.
     reported: HashSet<String>,
     /// Results of [`CACHED_CALLS`], by function and arguments.
@@ -152,6 +156,7 @@ impl<'a> Evaluator<'a> {
             done: HashSet::new(),
             depth: 0,
             reported: HashSet::new(),
+            files: policy_files(policy),
             calls: RefCell::default(),
             outcome: Outcome::default(),
         };
@@ -445,7 +450,7 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Vec<Bindings>, String> {
         let texts = promise_texts(promise);
         let mut done = Vec::new();
-        let start = this_promise(bundle, promise);
+        let start = self.this_promise(bundle, promise);
         let scope = &bundle.name;
         let whole = self.expand_iterations(&texts, scope, start, &mut done);
         match whole {
@@ -755,6 +760,22 @@ impl<'a> Evaluator<'a> {
         let _ = writeln!(self.out, "R: {text}");
     }
 
+    /// `this.promise_filename`, `this.promise_dirname` and
+    /// `this.promise_linenumber` for `promise`, as bindings every
+    /// iteration starts from.
+    fn this_promise(&self, bundle: &Bundle, promise: &Promise) -> Bindings {
+        let [file, dir] =
+            self.files.get(&bundle.file).cloned().unwrap_or_default();
+        vec![
+            ("this.promise_filename".into(), file),
+            ("this.promise_dirname".into(), dir),
+            (
+                "this.promise_linenumber".into(),
+                promise.line.to_string().into(),
+            ),
+        ]
+    }
+
     fn cached(&self, key: &str) -> Option<Value> {
         self.calls.borrow().get(key).cloned()
     }
@@ -791,22 +812,20 @@ fn as_written(arg: &Rval, pending: Pending) -> Result<Value, Pending> {
     }
 }
 
-/// `this.promise_filename`, `this.promise_dirname` and
-/// `this.promise_linenumber` for `promise`, as bindings every iteration
-/// starts from.
-fn this_promise(bundle: &Bundle, promise: &Promise) -> Bindings {
-    let file = std::path::absolute(&bundle.file)
-        .unwrap_or_else(|_| bundle.file.to_path_buf());
-    let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+/// The absolute path and directory of every file the policy came from,
+/// worked out once rather than for every promise.
+fn policy_files(policy: &Policy) -> HashMap<Rc<Path>, [Str; 2]> {
     let text = |path: &Path| Str::from(path.to_string_lossy().as_ref());
-    vec![
-        ("this.promise_filename".into(), text(&file)),
-        ("this.promise_dirname".into(), text(&dir)),
-        (
-            "this.promise_linenumber".into(),
-            promise.line.to_string().into(),
-        ),
-    ]
+    let mut files = HashMap::new();
+    for file in policy.bundles.iter().map(|b| &b.file) {
+        files.entry(file.clone()).or_insert_with(|| {
+            let absolute =
+                std::path::absolute(file).unwrap_or(file.to_path_buf());
+            let dir = absolute.parent().unwrap_or(Path::new("/"));
+            [text(&absolute), text(dir)]
+        });
+    }
+    files
 }
 
 /// The strings of a promise that can mention iterated variables: its
