@@ -112,10 +112,9 @@ fn value_data(value: &Value) -> Data {
     }
 }
 
-/// `this.bundle` and `this.namespace`; the `this.promise_*` variables
-/// are bound for each promise by the evaluator. The others, such as
-/// `this.promiser`, are not provided yet, so references to them stay
-/// unresolved.
+/// `this.bundle` and `this.namespace`; `this.promiser` and the
+/// `this.promise_*` variables are bound for each promise by the
+/// evaluator.
 fn this_var<'e>(bundle: &str, name: &str) -> Option<Found<'e>> {
     match name {
         "bundle" => Some(Found::Text(bundle.into())),

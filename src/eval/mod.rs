@@ -21,6 +21,7 @@ use indexmap::IndexMap;
 
 mod frame;
 mod lookup;
+mod outcome;
 
 use crate::ast::{Bundle, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
@@ -228,8 +229,8 @@ impl<'a> Evaluator<'a> {
     /// One round of resolving the policy ahead of the bundlesequence.
     fn resolve(&mut self) -> Result<(), Error> {
         let bundles = &self.policy.bundles;
-        // Classes a common bundle keeps to itself with `scope =>
-        // "bundle"` are set aside, not made global.
+        // Classes a bundle keeps to itself with `scope => "bundle"` are
+        // set aside, not made global.
         for bundle in bundles.iter().filter(|b| &*b.kind == "common") {
             self.local_classes.push(ClassSet::new());
             for promise_type in COMMON_RESOLVE {
@@ -238,7 +239,9 @@ impl<'a> Evaluator<'a> {
             self.local_classes.pop();
         }
         for bundle in bundles.iter().filter(|b| &*b.kind == "agent") {
+            self.local_classes.push(ClassSet::new());
             self.run_section(bundle, "vars", 1)?;
+            self.local_classes.pop();
         }
         Ok(())
     }
@@ -573,11 +576,12 @@ impl<'a> Evaluator<'a> {
         meta: bool,
     ) {
         let scope = &*bundle.name;
-        let frame = self.frame(scope, bindings);
-        let name = frame.expand(&promise.promiser);
+        let name = self.frame(scope, bindings).expand(&promise.promiser);
         if !name.complete {
             return;
         }
+        let bindings = &with_promiser(bindings, &name.text);
+        let frame = self.frame(scope, bindings);
         if !is_legal_name(&name.text) {
             if pass == PASSES {
                 self.fail(
@@ -614,7 +618,10 @@ impl<'a> Evaluator<'a> {
                 );
                 self.fail(bundle, promise, message);
             }
-            Ok(Some(value)) => self.set_var(&target, &name.text, value),
+            Ok(Some(value)) => {
+                self.set_var(&target, &name.text, value);
+                self.promise_kept(scope, promise, bindings);
+            }
             Ok(None) => {}
             Err(message) if pass == PASSES => {
                 self.fail(bundle, promise, message)
@@ -630,11 +637,12 @@ impl<'a> Evaluator<'a> {
         bindings: &Bindings,
         pass: usize,
     ) {
-        let frame = self.frame(&bundle.name, bindings);
-        let name = frame.expand(&promise.promiser);
+        let name = self.frame(&bundle.name, bindings).expand(&promise.promiser);
         if !name.complete {
             return;
         }
+        let bindings = &with_promiser(bindings, &name.text);
+        let frame = self.frame(&bundle.name, bindings);
         match frame.class_promise_holds(promise) {
             Truth::Holds(true) => {}
             Truth::Failed(message) if pass == PASSES => {
@@ -666,6 +674,9 @@ impl<'a> Evaluator<'a> {
         bindings: &Bindings,
         pass: usize,
     ) -> Result<(), Error> {
+        let promiser =
+            self.frame(&bundle.name, bindings).expand(&promise.promiser);
+        let bindings = &with_promiser(bindings, &promiser.text);
         let frame = self.frame(&bundle.name, bindings);
         let Some(usebundle) = promise.attribute("usebundle") else {
             return Ok(());
@@ -702,7 +713,11 @@ impl<'a> Evaluator<'a> {
             return Ok(());
         }
         match self.find_bundle(&name) {
-            Some(callee) => self.run_bundle(callee, args),
+            Some(callee) => {
+                self.run_bundle(callee, args)?;
+                self.promise_kept(&bundle.name, promise, bindings);
+                Ok(())
+            }
             None if self.policy.control_flag("ignore_missing_bundles") => {
                 Ok(())
             }
@@ -758,6 +773,7 @@ impl<'a> Evaluator<'a> {
             return;
         }
         let _ = writeln!(self.out, "R: {text}");
+        self.promise_kept(&bundle.name, promise, &bindings);
     }
 
     /// `this.promise_filename`, `this.promise_dirname` and
@@ -800,6 +816,15 @@ impl<'a> Evaluator<'a> {
 
 /// A bundle argument that does not resolve: cf-agent passes it as
 /// written, `$(x)` and `@(x)` included, without waiting for a later pass.
+/// `bindings` with `this.promiser` standing for the expanded promiser.
+/// Reports have no such binding: there the promiser is the text being
+/// built, so cf-agent leaves `$(this.promiser)` in it as written.
+fn with_promiser(bindings: &Bindings, promiser: &str) -> Bindings {
+    let mut bindings = bindings.clone();
+    bindings.push(("this.promiser".into(), promiser.into()));
+    bindings
+}
+
 fn as_written(arg: &Rval, pending: Pending) -> Result<Value, Pending> {
     match (pending, arg) {
         (Pending::Unresolved, Rval::Str(text, _)) => {
