@@ -183,3 +183,18 @@ fn method_calling_an_undefined_bundle_stops_the_run() {
     let message = stderr(&output);
     assert!(message.contains(":3:2: error: method calls undefined bundle"));
 }
+
+#[test]
+fn select_class_of_several_is_an_error_not_a_guess() {
+    // cf-agent defines "pick" and one of the three by a hash of the
+    // host's identity; cfmini defines "pick" and says it cannot choose.
+    let text = "bundle agent main {\n\
+                classes: \"pick\" select_class => { \"a\", \"b\", \"c\" };\n\
+                reports: \"pick\" if => \"pick\";\n\
+                \"chosen\" if => \"a|b|c\"; }\n";
+    let file = policy_file("select_class.cf", text);
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "R: pick\n");
+    assert!(stderr(&output).contains("select_class.cf:2: error: select_class"));
+}

@@ -8,6 +8,7 @@ use super::lookup::{self, data_resolved};
 use super::{Bindings, CACHED_CALLS, Evaluator};
 use crate::ast::{Attribute, Promise, Rval};
 use crate::builtins::{self, Call, Env};
+use crate::classes::canonify;
 use crate::expand::{self, Expansion, Resolved, Resolver};
 use crate::syntax::syntax;
 use crate::value::{Data, ListKind, ScalarKind, Str, Value};
@@ -308,6 +309,56 @@ impl Frame<'_, '_> {
         Truth::Holds(holds)
     }
 
+    /// The classes a `classes` promise that holds defines: the
+    /// promiser, and the class `select_class` or `dist` chooses where
+    /// the choice is certain (one class to select from, or one weight
+    /// above zero). Otherwise cf-agent chooses by a hash of the host's
+    /// identity or at random, which cfmini cannot predict, so that comes
+    /// with an error rather than a guess.
+    pub(super) fn class_choice(
+        &self,
+        promise: &Promise,
+        promiser: &str,
+    ) -> (Vec<String>, Option<String>) {
+        let promiser = canonify(promiser);
+        if let Some(select) = promise.attribute("select_class") {
+            let names = self.class_names(&select.value);
+            return match &names[..] {
+                [] => (Vec::new(), Some(NO_CLASSES_TO_SELECT.to_string())),
+                [name] => (vec![promiser, canonify(name)], None),
+                _ => (vec![promiser], Some(unpredictable("select_class"))),
+            };
+        }
+        let Some(dist) = promise.attribute("dist") else {
+            return (vec![promiser], None);
+        };
+
+        let weights = self.class_names(&dist.value);
+        let weight = |w: &Str| real_text(w).unwrap_or(0.0);
+        if weights.iter().any(|w| weight(w) < 0.0) {
+            return (Vec::new(), Some(NEGATIVE_WEIGHT.to_string()));
+        }
+        let positive: Vec<&Str> =
+            weights.iter().filter(|w| weight(w) > 0.0).collect();
+        match &positive[..] {
+            [] => (Vec::new(), None),
+            [w] => {
+                let chosen = canonify(&format!("{promiser}_{w}"));
+                (vec![promiser, chosen], None)
+            }
+            _ => (vec![promiser], Some(unpredictable("dist"))),
+        }
+    }
+
+    /// The items of a list attribute, as far as they resolve.
+    fn class_names(&self, rval: &Rval) -> Vec<Str> {
+        match self.value(rval) {
+            Ok(Value::List(_, items)) => items.to_vec(),
+            Ok(Value::Scalar(_, text)) => vec![text],
+            _ => Vec::new(),
+        }
+    }
+
     /// A member of `and`, `or`, `xor` or `not`. An unresolved one reads
     /// as the name of a class that is not defined, as cf-agent reads it.
     fn member(&self, rval: &Rval) -> Option<bool> {
@@ -341,6 +392,17 @@ impl Frame<'_, '_> {
         };
         items.iter().map(|item| self.member(item)).collect()
     }
+}
+
+const NO_CLASSES_TO_SELECT: &str = "select_class has no classes to select";
+const NEGATIVE_WEIGHT: &str = "dist has a negative weight";
+
+fn unpredictable(attribute: &str) -> String {
+    format!(
+        "{attribute} chooses among several classes in a way internal to \
+         cf-agent (a hash of the host's identity, or chance), which cfmini \
+         cannot predict"
+    )
 }
 
 /// What a class-valued attribute comes to.

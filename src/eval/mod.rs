@@ -651,20 +651,21 @@ impl<'a> Evaluator<'a> {
             _ => return,
         }
 
-        let class = canonify(&name.text);
+        let (classes, error) = frame.class_choice(promise, &name.text);
+        if let Some(message) = error {
+            self.fail(bundle, promise, message);
+        }
         let global = match promise.attribute("scope").map(|a| &a.value) {
             Some(Rval::Str(s, _)) | Some(Rval::Word(s, _)) => {
                 &**s == "namespace"
             }
             _ => &*bundle.kind == "common",
         };
-        if global {
-            self.global_classes.insert(class);
-        } else if let Some(local) = self.local_classes.last_mut() {
-            local.insert(class);
-        } else {
-            self.global_classes.insert(class);
-        }
+        let set = match self.local_classes.last_mut() {
+            Some(local) if !global => local,
+            _ => &mut self.global_classes,
+        };
+        set.extend(classes);
     }
 
     fn run_method(
