@@ -2,8 +2,10 @@
 //! arguments through.
 //!
 //! Each builtin is one row of [`TABLE`] and one function in the module of
-//! its family. The evaluator checks arity against the row before calling,
-//! so a builtin only reads arguments that exist.
+//! its family. A row carries an example call and what cf-agent prints
+//! for it; `tests/examples.rs` runs them all. The evaluator checks arity
+//! against the row before calling, so a builtin only reads arguments
+//! that exist.
 
 mod data;
 #[cfg(test)]
@@ -80,6 +82,12 @@ pub struct Builtin {
     pub returns: Returns,
     /// One line saying what it computes.
     pub doc: &'static str,
+    /// A call of it, as policy writes it.
+    pub example: &'static str,
+    /// What a report of the example's value prints, as cf-agent
+    /// prints it: scalars as they are, lists and data as `format("%S")`
+    /// renders them, classes as `true` or `false`.
+    pub yields: &'static str,
     /// The implementation.
     pub run: fn(&Call) -> CallResult,
 }
@@ -92,6 +100,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: None,
         returns: Returns::Class,
         doc: "whether every class expression holds",
+        example: r#"and("any", "!nosuchclass")"#,
+        yields: "true",
         run: logic::and,
     },
     Builtin {
@@ -100,6 +110,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::String,
         doc: "the string with every byte but letters, digits and _ made _",
+        example: r#"canonify("a-b c.d")"#,
+        yields: "a_b_c_d",
         run: strings::canonify,
     },
     Builtin {
@@ -108,6 +120,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: None,
         returns: Returns::String,
         doc: "the strings one after another",
+        example: r#"concat("a", "b", "1")"#,
+        yields: "ab1",
         run: strings::concat,
     },
     Builtin {
@@ -116,6 +130,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: None,
         returns: Returns::String,
         doc: "the template with printf-style conversions filled in",
+        example: r#"format("%d-%5s|%-3s|%.2f", 7, "x", "y", "3.14159")"#,
+        yields: "7-    x|y  |3.14",
         run: strings::format,
     },
     Builtin {
@@ -124,6 +140,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::Slist,
         doc: "the positions of an array or the keys of an object",
+        example: r#"getindices('{"a": 1, "b": [2]}')"#,
+        yields: r#"{ "a", "b" }"#,
         run: data::getindices,
     },
     Builtin {
@@ -132,6 +150,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::Slist,
         doc: "every primitive in a collection, depth first",
+        example: r#"getvalues('{"a": 1, "b": [2, 3]}')"#,
+        yields: r#"{ "1", "2", "3" }"#,
         run: data::getvalues,
     },
     Builtin {
@@ -140,6 +160,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::Class,
         doc: "whether a variable by that name is defined",
+        example: r#"isvariable("sys.fqhost")"#,
+        yields: "true",
         run: logic::isvariable,
     },
     Builtin {
@@ -148,6 +170,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(2),
         returns: Returns::String,
         doc: "the top-level elements of a collection joined by a separator",
+        example: r#"join("+", '[1, "a", true]')"#,
+        yields: "1+a+true",
         run: data::join,
     },
     Builtin {
@@ -156,6 +180,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::Int,
         doc: "how many top-level elements a collection has",
+        example: r#"length('[1, [2], {"x": 3}]')"#,
+        yields: "3",
         run: data::length,
     },
     Builtin {
@@ -164,6 +190,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: None,
         returns: Returns::Data,
         doc: "the collections merged into one container",
+        example: r#"mergedata('{"a": 1}', '{"b": 2}')"#,
+        yields: r#"{"a":1,"b":2}"#,
         run: data::mergedata,
     },
     Builtin {
@@ -172,6 +200,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(0),
         returns: Returns::Data,
         doc: "the sockets in /proc/net/{tcp,tcp6,udp,udp6}",
+        example: "network_connections()",
+        yields: r#"{"tcp":[],"tcp6":[],"udp":[],"udp6":[]}"#,
         run: network::network_connections,
     },
     Builtin {
@@ -180,6 +210,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::Class,
         doc: "whether the class expression does not hold",
+        example: r#"not("nosuchclass")"#,
+        yields: "true",
         run: logic::not,
     },
     Builtin {
@@ -188,6 +220,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(2),
         returns: Returns::String,
         doc: "the element at a position or key of a collection",
+        example: r#"nth('["a", "b"]', 1)"#,
+        yields: "b",
         run: data::nth,
     },
     Builtin {
@@ -196,6 +230,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: None,
         returns: Returns::Class,
         doc: "whether any class expression holds",
+        example: r#"or("nosuchclass", "any")"#,
+        yields: "true",
         run: logic::or,
     },
     Builtin {
@@ -204,6 +240,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::Data,
         doc: "the container JSON text holds",
+        example: r#"parsejson('{"k": [1, 2.5]}')"#,
+        yields: r#"{"k":[1,2.5000]}"#,
         run: data::parsejson,
     },
     Builtin {
@@ -212,6 +250,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(1),
         returns: Returns::String,
         doc: "a collection as indented JSON text",
+        example: "storejson('[1]')",
+        yields: "[\n  1\n]",
         run: data::storejson,
     },
     Builtin {
@@ -220,6 +260,8 @@ pub static TABLE: &[Builtin] = &[
         max_args: Some(2),
         returns: Returns::Class,
         doc: "whether the two strings are equal",
+        example: r#"strcmp("a", "a")"#,
+        yields: "true",
         run: logic::strcmp,
     },
 ];
@@ -464,6 +506,8 @@ mod table_tests {
         }
         for row in TABLE {
             assert!(!row.doc.is_empty(), "{} has no doc line", row.name);
+            let call = format!("{}(", row.name);
+            assert!(row.example.contains(&call), "{} example", row.name);
         }
     }
 
