@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::ast::{Policy, Rval};
 use crate::check;
 use crate::error::{Error, exit};
 use crate::eval::{self, Options};
@@ -80,10 +81,6 @@ pub fn main() -> i32 {
 }
 
 fn run(args: RunArgs) -> i32 {
-    let loaded = match load_checked(&args.file) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
     let sysroot = args.sysroot.unwrap_or_else(default_sysroot);
     if !sysroot.is_dir() {
         let message =
@@ -98,29 +95,55 @@ fn run(args: RunArgs) -> i32 {
         bundlesequence: args.bundlesequence,
         verbose: args.verbose,
     };
+    let loaded = match load_checked(&args.file, &options) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    // cf-agent reports an input that does not resolve and runs on.
+    for error in &loaded.unresolved {
+        report(error, &loaded);
+    }
 
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = eval::run(&loaded.policy, &args.file, &options, &mut out);
     let _ = out.flush();
     match result {
-        Ok(outcome) if outcome.errors.is_empty() => exit::SUCCESS,
+        Ok(outcome)
+            if outcome.errors.is_empty() && loaded.unresolved.is_empty() =>
+        {
+            exit::SUCCESS
+        }
         Ok(_) => exit::FAILED,
         Err(e) => report(&e, &loaded),
     }
 }
 
 fn check(file: &Path) -> i32 {
-    match load_checked(file) {
-        Ok(_) => exit::SUCCESS,
-        Err(code) => code,
+    let options = Options {
+        sysroot: default_sysroot(),
+        ..Options::default()
+    };
+    let loaded = match load_checked(file, &options) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let mut code = exit::SUCCESS;
+    for error in &loaded.unresolved {
+        code = report(error, &loaded);
     }
+    code
 }
 
 /// Loads and checks a policy; on failure prints every error and gives
-/// the exit code.
-fn load_checked(file: &Path) -> Result<Loaded, i32> {
-    let loaded = load::load(file).map_err(|e| report_load_error(&e, file))?;
+/// the exit code. Inputs that hold variables are expanded against the
+/// policy's common bundles, set up as `options` says.
+fn load_checked(file: &Path, options: &Options) -> Result<Loaded, i32> {
+    let mut expand = |policy: &Policy, items: &[&Rval]| {
+        eval::expand_inputs(policy, file, options, items)
+    };
+    let loaded = load::load(file, &mut expand)
+        .map_err(|e| report_load_error(&e, file))?;
     let errors = check::check(&loaded.policy);
     let Some(first) = errors.first() else {
         return Ok(loaded);

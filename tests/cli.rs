@@ -198,3 +198,17 @@ fn select_class_of_several_is_an_error_not_a_guess() {
     assert_eq!(stdout(&output), "R: pick\n");
     assert!(stderr(&output).contains("select_class.cf:2: error: select_class"));
 }
+
+#[test]
+fn input_that_never_resolves_is_reported_and_the_run_goes_on() {
+    // cf-agent prints "Unresolved variable ... in input list" and runs.
+    let text = "body common control { inputs => { \"$(nosuch.dir)/x.cf\" }; }\n\
+                bundle agent main { reports: \"ran\"; }\n";
+    let file = policy_file("unresolved_input.cf", text);
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "R: ran\n");
+    let expected =
+        "unresolved_input.cf:1:35: error: input '$(nosuch.dir)/x.cf'";
+    assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+}

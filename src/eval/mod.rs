@@ -115,6 +115,42 @@ pub fn run(
     Ok(evaluator.outcome)
 }
 
+/// The paths that `inputs` items holding variables stand for, once the
+/// common bundles of `policy` (the files read so far) are evaluated, as
+/// [`load::load`](crate::load::load) asks for them. An item that does
+/// not resolve comes back as far as it expands. Nothing is printed:
+/// errors met here show again when the whole policy runs.
+pub fn expand_inputs(
+    policy: &Policy,
+    file: &Path,
+    options: &Options,
+    items: &[&Rval],
+) -> Vec<Result<Vec<String>, String>> {
+    let mut sink = std::io::sink();
+    let mut evaluator = Evaluator::new(policy, file, options, &mut sink);
+    evaluator.quiet = true;
+    for _ in 0..RESOLVE_ROUNDS {
+        if evaluator.resolve().is_err() {
+            break;
+        }
+    }
+
+    let bindings = Bindings::new();
+    let frame = evaluator.frame("control", &bindings);
+    let path = |item: &Rval| match frame.value(item) {
+        Ok(Value::Scalar(_, text)) => Ok(vec![text.to_string()]),
+        Ok(Value::List(_, items)) => {
+            Ok(items.iter().map(|i| i.to_string()).collect())
+        }
+        _ => Err(match item {
+            Rval::Str(text, _) => frame.expand(text).text,
+            Rval::ListRef(name, _) => format!("@({name})"),
+            _ => String::new(),
+        }),
+    };
+    items.iter().map(|item| path(item)).collect()
+}
+
 /// Iteration bindings: a reference name and the item it stands for.
 type Bindings = Vec<(Str, Str)>;
 
@@ -138,6 +174,8 @@ struct Evaluator<'a> {
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
     outcome: Outcome,
+    /// Keep errors off standard error, for evaluating ahead of the run.
+    quiet: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -160,6 +198,7 @@ impl<'a> Evaluator<'a> {
             files: policy_files(policy),
             calls: RefCell::default(),
             outcome: Outcome::default(),
+            quiet: false,
         };
         evaluator.discover_system(file);
         evaluator
@@ -807,7 +846,7 @@ impl<'a> Evaluator<'a> {
     fn fail(&mut self, bundle: &Bundle, promise: &Promise, message: String) {
         let place = format!("{}:{}", bundle.file.display(), promise.line);
         let text = format!("{place}: error: {message}");
-        if !self.reported.insert(text.clone()) {
+        if !self.reported.insert(text.clone()) || self.quiet {
             return;
         }
         eprintln!("{text}");
