@@ -91,7 +91,8 @@ impl Checker<'_> {
             .filter(|s| &*s.promise_type == "vars");
         for promise in vars.flat_map(|s| &s.promises) {
             let name = &*promise.promiser;
-            if index.contains_key(name) {
+            // A name built from variables is known only at run time.
+            if index.contains_key(name) || expand::has_reference(name) {
                 continue;
             }
             index.insert(name, first.len());
@@ -302,7 +303,10 @@ impl Checker<'_> {
             bodies.map(|b| (&*b.keyword, &b.kind, &b.name, b.span, &b.file));
         let mut found = Vec::new();
         for (keyword, kind, name, span, file) in bundles.chain(bodies) {
-            if !seen.insert((keyword, kind, name)) {
+            // Every file may have its own `body file control`, and one
+            // file may have several.
+            let file_control = &**kind == "file" && &**name == "control";
+            if !seen.insert((keyword, kind, name)) && !file_control {
                 let message = format!(
                     "{keyword} '{name}' of type '{kind}' is defined twice"
                 );
