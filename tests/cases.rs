@@ -1,18 +1,26 @@
 //! Runs every policy in `tests/cases/*.cf` through `cfmini run` and compares
 //! its stdout with the matching `.expected` file, the output recorded from
 //! cf-agent by `tests/oracle/regen-cases`. A case's leading comments may name
-//! a /proc tree (`# procdir: DIR`, given to cfmini as `--sysroot DIR`) and
-//! classes (`# define: a,b`, given as `-D a,b`). Where cf-agent is on PATH and
-//! `CFMINI_SKIP_ORACLE` is unset, every case is also run through cf-agent again
-//! to prove the `.expected` files are still what it prints. Adding a case means
-//! adding two files, no code.
+//! a /proc tree (`# procdir: DIR`, given to cfmini as `--sysroot DIR`),
+//! classes (`# define: a,b`, given as `-D a,b`) and an exit status other than
+//! success that cf-agent and cfmini both give (`# exit: N`). Where cf-agent is
+//! on PATH and `CFMINI_SKIP_ORACLE` is unset, every case is also run through
+//! cf-agent again to prove the `.expected` files are still what it prints.
+//! Adding a case means adding two files, no code.
+//!
+//! `tests/cases/diverging/` holds the cases where cfmini is known not to
+//! print what cf-agent prints. Each opens with `# diverges: REASON`, one
+//! line saying what cfmini does differently, and its `.expected` file is
+//! still cf-agent's output. The test asserts that cfmini's output still
+//! differs, so a change that fixes the behaviour fails it and asks for the
+//! case to move up into `tests/cases/`.
 
 use std::collections::BTreeSet;
 use std::env;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -22,18 +30,27 @@ const ORACLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Runs of unchanged lines longer than this are elided in diffs.
 const DIFF_CONTEXT: usize = 3;
 
+/// The subdirectory of `tests/cases` holding the diverging cases.
+const DIVERGING: &str = "diverging";
+
 struct Case {
+    /// The path below `tests/cases` without the extension, as
+    /// `regen-cases` takes it: `NAME` or `diverging/NAME`.
     name: String,
     /// Relative to the repository root, which is the working directory.
     policy: String,
     procdir: Option<String>,
     define: Option<String>,
+    /// The exit status both programs give, when it is not success.
+    exit: Option<i32>,
+    /// What cfmini does differently, for a diverging case.
+    divergence: Option<String>,
 }
 
 struct Output {
     stdout: String,
     stderr: String,
-    status: String,
+    status: ExitStatus,
 }
 
 fn repo_root() -> PathBuf {
@@ -64,23 +81,41 @@ fn directive(policy_text: &str, key: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-fn load_cases() -> Vec<Case> {
-    let names = file_names_with_extension(&cases_dir(), "cf");
-    assert!(!names.is_empty(), "no cases found in tests/cases");
+/// The cases in `tests/cases/PREFIX`, named `PREFIXNAME`.
+fn load_cases_in(prefix: &str) -> Vec<Case> {
+    let dir = cases_dir().join(prefix);
+    let names = file_names_with_extension(&dir, "cf");
+    assert!(!names.is_empty(), "no cases found in {}", dir.display());
     names
         .into_iter()
-        .map(|name| {
-            let policy = format!("tests/cases/{name}.cf");
-            let text = fs::read_to_string(repo_root().join(&policy))
-                .unwrap_or_else(|e| panic!("cannot read {policy}: {e}"));
-            Case {
-                procdir: directive(&text, "procdir"),
-                define: directive(&text, "define"),
-                name,
-                policy,
-            }
-        })
+        .map(|name| load_case(format!("{prefix}{name}")))
         .collect()
+}
+
+fn load_case(name: String) -> Case {
+    let policy = format!("tests/cases/{name}.cf");
+    let text = fs::read_to_string(repo_root().join(&policy))
+        .unwrap_or_else(|e| panic!("cannot read {policy}: {e}"));
+    let exit = directive(&text, "exit").map(|code| {
+        code.parse()
+            .unwrap_or_else(|_| panic!("{policy}: bad exit status {code:?}"))
+    });
+    Case {
+        procdir: directive(&text, "procdir"),
+        define: directive(&text, "define"),
+        exit,
+        divergence: directive(&text, "diverges"),
+        name,
+        policy,
+    }
+}
+
+fn load_cases() -> Vec<Case> {
+    load_cases_in("")
+}
+
+fn load_diverging_cases() -> Vec<Case> {
+    load_cases_in(&format!("{DIVERGING}/"))
 }
 
 fn expected_output(case: &Case) -> Result<String, String> {
@@ -129,7 +164,7 @@ fn run_with_timeout(
     Ok(Output {
         stdout: stdout.join().expect("stdout reader"),
         stderr: stderr.join().expect("stderr reader"),
-        status: status.to_string(),
+        status,
     })
 }
 
@@ -150,7 +185,7 @@ fn run_oracle(case: &Case) -> Result<Output, String> {
         Command::new(repo_root().join("tests/oracle/regen-cases"));
     command.arg("--print").arg(&case.name);
     let output = run_with_timeout(command, ORACLE_TIMEOUT)?;
-    if output.status != "exit status: 0" {
+    if !output.status.success() {
         return Err(format!(
             "regen-cases {}: {}\n{}",
             case.name, output.status, output.stderr
@@ -290,11 +325,42 @@ fn cf_agent_on_path() -> bool {
     })
 }
 
+/// Fails when the case declares an exit status cfmini did not give.
+fn check_exit(case: &Case, output: &Output) -> Result<(), String> {
+    match case.exit {
+        Some(code) if output.status.code() != Some(code) => Err(format!(
+            "cfmini {}, where the case says cf-agent exits with {code}",
+            output.status
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn describe_difference(diff: String, output: &Output) -> String {
+    if output.stderr.is_empty() {
+        return format!("{diff}\n[cfmini {}]", output.status);
+    }
+    format!(
+        "{diff}\n[cfmini {}, stderr:]\n{}",
+        output.status,
+        output.stderr.trim_end()
+    )
+}
+
+fn unpaired_files(prefix: &str) -> Vec<String> {
+    let dir = cases_dir().join(prefix);
+    let policies = file_names_with_extension(&dir, "cf");
+    let expected = file_names_with_extension(&dir, "expected");
+    policies
+        .symmetric_difference(&expected)
+        .map(|name| format!("{prefix}{name}"))
+        .collect()
+}
+
 #[test]
 fn every_case_has_a_policy_and_an_expected_output() {
-    let policies = file_names_with_extension(&cases_dir(), "cf");
-    let expected = file_names_with_extension(&cases_dir(), "expected");
-    let unpaired: Vec<_> = policies.symmetric_difference(&expected).collect();
+    let mut unpaired = unpaired_files("");
+    unpaired.extend(unpaired_files(&format!("{DIVERGING}/")));
     assert!(
         unpaired.is_empty(),
         "cases missing their .cf or .expected file: {unpaired:?} \
@@ -309,19 +375,52 @@ fn cfmini_prints_what_cf_agent_printed_for_every_case() {
         let expected = expected_output(case)?;
         let output = run_cfmini(case)?;
         match compare(&expected, &output.stdout, "cfmini") {
-            None => Ok(()),
-            Some(diff) if output.stderr.is_empty() => {
-                Err(format!("{diff}\n[cfmini {}]", output.status))
-            }
-            Some(diff) => Err(format!(
-                "{diff}\n[cfmini {}, stderr:]\n{}",
-                output.status,
-                output.stderr.trim_end()
-            )),
+            None => check_exit(case, &output),
+            Some(diff) => Err(describe_difference(diff, &output)),
         }
     });
     report_failures(
         "cfmini output differs from the .expected file",
+        cases.len(),
+        &failures,
+    );
+}
+
+#[test]
+fn only_diverging_cases_state_a_divergence() {
+    let misplaced: Vec<_> = load_cases()
+        .into_iter()
+        .filter(|case| case.divergence.is_some())
+        .map(|case| case.name)
+        .collect();
+    assert!(
+        misplaced.is_empty(),
+        "cases in tests/cases with a `# diverges:` line: {misplaced:?} \
+         (drop the line, or move the case to tests/cases/{DIVERGING}/)"
+    );
+}
+
+#[test]
+fn cfmini_still_differs_from_cf_agent_on_every_diverging_case() {
+    let cases = load_diverging_cases();
+    let failures = check_all(&cases, |case| {
+        let Some(reason) = &case.divergence else {
+            return Err("no `# diverges: REASON` line opens the policy".into());
+        };
+        eprintln!("{}: {reason}", case.name);
+        let expected = expected_output(case)?;
+        let output = run_cfmini(case)?;
+        match compare(&expected, &output.stdout, "cfmini") {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "cfmini now prints what cf-agent prints, where it used to \
+                 differ ({reason}): move the case up into tests/cases/ and \
+                 drop its `# diverges:` line"
+            )),
+        }
+    });
+    report_failures(
+        "a diverging case no longer diverges",
         cases.len(),
         &failures,
     );
@@ -341,7 +440,8 @@ fn expected_outputs_are_what_cf_agent_prints_now() {
         );
         return;
     }
-    let cases = load_cases();
+    let mut cases = load_cases();
+    cases.extend(load_diverging_cases());
     let failures = check_all(&cases, |case| {
         let expected = expected_output(case)?;
         let output = run_oracle(case)?;
