@@ -457,7 +457,12 @@ impl<'a> Evaluator<'a> {
             if guard_varies && !self.guard_holds(guard, &scope, &bindings) {
                 continue;
             }
-            match self.conditions(promise, &scope, &bindings, pass) {
+            // Conditions see the promiser as `this.promiser`, reports
+            // included.
+            let frame = self.frame(&scope, &bindings);
+            let promiser = frame.expand(&promise.promiser).text;
+            let conditional = with_promiser(&bindings, &promiser);
+            match self.conditions(promise, &scope, &conditional, pass) {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(message) => {
