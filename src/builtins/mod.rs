@@ -378,7 +378,9 @@ pub fn parse_int(text: &str) -> Option<i64> {
     Some(value.saturating_mul(scale))
 }
 
-fn unit_scale(unit: u8) -> i64 {
+/// The factor a unit suffix stands for: `k`, `m`, `g` powers of 1000,
+/// `K`, `M`, `G` powers of 1024, 1 for any other byte.
+pub fn unit_scale(unit: u8) -> i64 {
     match unit {
         b'k' => 1000,
         b'K' => 1024,
@@ -424,27 +426,37 @@ pub fn strtol(text: &str) -> Option<(i64, &str)> {
 
 /// Reads a real argument as C's `strtod` does, 0 when none.
 pub fn strtod(text: &str) -> f64 {
+    strtod_prefix(text).map_or(0.0, |(value, _)| value)
+}
+
+/// The real C's `strtod` reads at the start of `text`, with the text
+/// after it; `None` when no number starts it.
+pub fn strtod_prefix(text: &str) -> Option<(f64, &str)> {
     let text = text.trim_start_matches(is_c_space);
     let unsigned = text.trim_start_matches(['+', '-']);
     let signs = text.len() - unsigned.len();
     if signs > 1 {
-        return 0.0;
+        return None;
     }
     let negative = text.starts_with('-');
-    let magnitude = read_unsigned_real(unsigned);
-    if negative { -magnitude } else { magnitude }
+    let (magnitude, length) = read_unsigned_real(unsigned)?;
+    let value = if negative { -magnitude } else { magnitude };
+    Some((value, &unsigned[length..]))
 }
 
-/// The value of the longest prefix of `text` that reads as an unsigned
-/// real: digits with an optional fraction and exponent, `inf`,
-/// `infinity` or `nan` in any case.
-fn read_unsigned_real(text: &str) -> f64 {
+/// The value and length of the longest prefix of `text` that reads as
+/// an unsigned real: digits with an optional fraction and exponent,
+/// `inf`, `infinity` or `nan` in any case.
+fn read_unsigned_real(text: &str) -> Option<(f64, usize)> {
     let lower = text.to_ascii_lowercase();
+    if lower.starts_with("infinity") {
+        return Some((f64::INFINITY, 8));
+    }
     if lower.starts_with("inf") {
-        return f64::INFINITY;
+        return Some((f64::INFINITY, 3));
     }
     if lower.starts_with("nan") {
-        return f64::NAN;
+        return Some((f64::NAN, 3));
     }
 
     let bytes = text.as_bytes();
@@ -460,7 +472,7 @@ fn read_unsigned_real(text: &str) -> f64 {
         end = digits(end + 1);
     }
     if end == 0 || &text[..end] == "." {
-        return 0.0;
+        return None;
     }
     if matches!(bytes.get(end), Some(b'e' | b'E')) {
         let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
@@ -469,7 +481,7 @@ fn read_unsigned_real(text: &str) -> f64 {
             end = exponent_end;
         }
     }
-    text[..end].parse().unwrap_or(0.0)
+    Some((text[..end].parse().ok()?, end))
 }
 
 /// A list or a data container, as a collection argument resolves.

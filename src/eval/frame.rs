@@ -371,26 +371,34 @@ impl Frame<'_, '_> {
         }
     }
 
+    /// The members of an `and`, `or` or `xor` list, `@(list)` members
+    /// and list-valued calls spliced in.
     fn members(&self, rval: &Rval) -> Option<Vec<bool>> {
-        let items = match rval {
-            Rval::List(items, _) => items,
-            other => match self.value(other).ok()? {
-                Value::List(_, items) => {
-                    let eval = self.eval;
-                    return Some(
-                        items
-                            .iter()
-                            .map(|e| eval.class_expression(e))
-                            .collect(),
-                    );
-                }
-                Value::Scalar(_, expr) => {
-                    return Some(vec![self.eval.class_expression(&expr)]);
-                }
-                Value::Data(_) => return None,
-            },
+        let Rval::List(items, _) = rval else {
+            return self.spliced(rval);
         };
-        items.iter().map(|item| self.member(item)).collect()
+        let mut members = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Rval::ListRef(..) | Rval::Call(_) => {
+                    members.extend(self.spliced(item)?)
+                }
+                _ => members.push(self.member(item)?),
+            }
+        }
+        Some(members)
+    }
+
+    /// Each class expression a list or scalar value holds.
+    fn spliced(&self, rval: &Rval) -> Option<Vec<bool>> {
+        let eval = self.eval;
+        match self.value(rval).ok()? {
+            Value::List(_, items) => {
+                Some(items.iter().map(|e| eval.class_expression(e)).collect())
+            }
+            Value::Scalar(_, expr) => Some(vec![eval.class_expression(&expr)]),
+            Value::Data(_) => None,
+        }
     }
 }
 
@@ -449,7 +457,7 @@ fn convert(kind: &str, value: Value) -> Result<Value, String> {
             .map(|i| Value::Scalar(ScalarKind::Int, i.to_string().into()))
             .ok_or_else(|| format!("cannot parse '{text}' as an integer")),
         ("real", Value::Scalar(_, text)) => real_text(&text)
-            .map(|r| Value::Scalar(ScalarKind::Real, format!("{r:.6}").into()))
+            .map(|r| Value::Scalar(ScalarKind::Real, real_print(r).into()))
             .ok_or_else(|| format!("cannot parse '{text}' as a real number")),
         ("slist" | "ilist" | "rlist", Value::List(_, items)) => {
             Ok(Value::List(list_kind(kind), items))
@@ -482,16 +490,30 @@ pub fn int_text(text: &str) -> Option<i64> {
 }
 
 /// A real as cf-agent reads a `real` value: the number C's `strtod`
-/// reads at the start (`1.5x` is 1.5), which must start with a digit or
-/// a point and stay within ±9.99999e100.
+/// reads at the start (`nan` included, `inf` not), then at most one
+/// character: a unit suffix as for integers (`1.5k` is 1500, `50%` is
+/// -50), or any other, which is ignored (`1.5x` is 1.5). The value must
+/// stay within ±9.99999e100.
 pub fn real_text(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let unsigned = text.trim_start_matches(['+', '-']);
-    let starts_with_number =
-        unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    let value = builtins::strtod(text);
-    (starts_with_number && value.is_finite() && value.abs() <= 9.99999e100)
-        .then_some(value)
+    let (value, rest) = builtins::strtod_prefix(text.trim())?;
+    let scale = match rest.as_bytes() {
+        [] => 1,
+        [b'%'] => -1,
+        [unit] => builtins::unit_scale(*unit),
+        _ => return None,
+    };
+    let value = value * scale as f64;
+    (value.is_nan() || value.abs() <= 9.99999e100).then_some(value)
+}
+
+/// A real printed as cf-agent prints a `real` variable: six decimals,
+/// and `nan` or `-nan` as C's printf writes them.
+pub fn real_print(value: f64) -> String {
+    match (value.is_nan(), value.is_sign_negative()) {
+        (true, true) => "-nan".to_string(),
+        (true, false) => "nan".to_string(),
+        _ => format!("{value:.6}"),
+    }
 }
 
 #[cfg(test)]

@@ -79,7 +79,10 @@ const COMMON_PASS: [&str; 8] = [
 const RESOLVE_ROUNDS: usize = 2;
 
 /// The steps of resolving a common bundle ahead of the bundlesequence.
-const COMMON_RESOLVE: [&str; 3] = ["vars", "classes", "vars"];
+const COMMON_RESOLVE: [&str; 4] = ["meta", "vars", "classes", "vars"];
+
+/// The steps of resolving an agent bundle ahead of the bundlesequence.
+const AGENT_RESOLVE: [&str; 2] = ["meta", "vars"];
 
 /// How a run is set up.
 #[derive(Clone, Debug, Default)]
@@ -279,7 +282,9 @@ impl<'a> Evaluator<'a> {
         }
         for bundle in bundles.iter().filter(|b| &*b.kind == "agent") {
             self.local_classes.push(ClassSet::new());
-            self.run_section(bundle, "vars", 1)?;
+            for promise_type in AGENT_RESOLVE {
+                self.run_section(bundle, promise_type, 1)?;
+            }
             self.local_classes.pop();
         }
         Ok(())
@@ -821,20 +826,37 @@ impl<'a> Evaluator<'a> {
         self.promise_kept(&bundle.name, promise, &bindings);
     }
 
-    /// `this.promise_filename`, `this.promise_dirname` and
-    /// `this.promise_linenumber` for `promise`, as bindings every
-    /// iteration starts from.
+    /// `this.promise_filename`, `this.promise_dirname`,
+    /// `this.promise_linenumber` and `this.handle` for `promise`, as
+    /// bindings every iteration starts from.
     fn this_promise(&self, bundle: &Bundle, promise: &Promise) -> Bindings {
         let [file, dir] =
             self.files.get(&bundle.file).cloned().unwrap_or_default();
+        let line: Str = promise.line.to_string().into();
         vec![
             ("this.promise_filename".into(), file),
             ("this.promise_dirname".into(), dir),
-            (
-                "this.promise_linenumber".into(),
-                promise.line.to_string().into(),
-            ),
+            ("this.handle".into(), self.handle(bundle, promise)),
+            ("this.promise_linenumber".into(), line),
         ]
+    }
+
+    /// The promise's `handle`, expanded; without one, cf-agent makes
+    /// one of the file's name and the line, as `promise_main_cf_7`.
+    fn handle(&self, bundle: &Bundle, promise: &Promise) -> Str {
+        if let Some(Rval::Str(text, _)) =
+            promise.attribute("handle").map(|a| &a.value)
+        {
+            let no_bindings = Bindings::new();
+            return self
+                .frame(&bundle.name, &no_bindings)
+                .expand(text)
+                .text
+                .into();
+        }
+        let base = bundle.file.file_name().unwrap_or_default();
+        let base = canonify(&base.to_string_lossy());
+        format!("promise_{base}_{}", promise.line).into()
     }
 
     fn cached(&self, key: &str) -> Option<Value> {
