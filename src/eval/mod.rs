@@ -23,7 +23,7 @@ mod frame;
 mod lookup;
 mod outcome;
 
-use crate::ast::{Bundle, Policy, Promise, Rval};
+use crate::ast::{Attribute, Bundle, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
 use crate::error::{Error, ErrorKind};
 use crate::expand;
@@ -179,6 +179,8 @@ struct Evaluator<'a> {
     outcome: Outcome,
     /// Keep errors off standard error, for evaluating ahead of the run.
     quiet: bool,
+    /// Values returned by reports, per bundle call, innermost last.
+    returns: Vec<IndexMap<Str, Str>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -202,6 +204,7 @@ impl<'a> Evaluator<'a> {
             calls: RefCell::default(),
             outcome: Outcome::default(),
             quiet: false,
+            returns: Vec::new(),
         };
         evaluator.discover_system(file);
         evaluator
@@ -263,7 +266,7 @@ impl<'a> Evaluator<'a> {
                 Error::new(ErrorKind::Check, message)
             })?;
             let args = args.into_iter().map(Value::string).collect();
-            self.run_bundle(bundle, args)?;
+            self.run_bundle(bundle, args, ClassSet::new())?;
         }
         Ok(())
     }
@@ -341,11 +344,16 @@ impl<'a> Evaluator<'a> {
         self.policy.bundles.iter().find(|b| &*b.name == name)
     }
 
+    /// Runs `bundle` with its parameters bound to `args`; its classes
+    /// start from `classes`, the caller's with `inherit => "true"`.
+    /// The values its reports return with `bundle_return_value_index`
+    /// come back by index.
     fn run_bundle(
         &mut self,
         bundle: &'a Bundle,
         args: Vec<Value>,
-    ) -> Result<(), Error> {
+        classes: ClassSet,
+    ) -> Result<IndexMap<Str, Str>, Error> {
         if self.depth >= MAX_BUNDLE_DEPTH {
             let message = format!(
                 "bundle '{}' nests deeper than {MAX_BUNDLE_DEPTH} method calls",
@@ -355,12 +363,15 @@ impl<'a> Evaluator<'a> {
         }
         self.bind_parameters(bundle, args);
         self.depth += 1;
-        self.local_classes.push(ClassSet::new());
+        self.local_classes.push(classes);
+        self.returns.push(IndexMap::new());
 
         let result = self.run_passes(bundle);
+        let returned = self.returns.pop().unwrap_or_default();
         self.local_classes.pop();
         self.depth -= 1;
-        result
+        self.unbind_parameters(bundle);
+        result.map(|()| returned)
     }
 
     /// The passes over a bundle; an error stops the run at once.
@@ -384,6 +395,16 @@ impl<'a> Evaluator<'a> {
     fn bind_parameters(&mut self, bundle: &Bundle, args: Vec<Value>) {
         for (param, value) in bundle.params.iter().zip(args) {
             self.set_var(&bundle.name.clone(), param, value);
+        }
+    }
+
+    /// Parameters live as long as the call: cf-agent leaves
+    /// `$(bundle.param)` unresolved once the bundle has run.
+    fn unbind_parameters(&mut self, bundle: &Bundle) {
+        if let Some(vars) = self.vars.get_mut(&bundle.name) {
+            for param in &bundle.params {
+                vars.shift_remove(param);
+            }
         }
     }
 
@@ -764,7 +785,15 @@ impl<'a> Evaluator<'a> {
         }
         match self.find_bundle(&name) {
             Some(callee) => {
-                self.run_bundle(callee, args)?;
+                let inherit = promise.attribute("inherit").is_some_and(|a| {
+                    matches!(&a.value, Rval::Str(v, _) | Rval::Word(v, _) if &**v == "true")
+                });
+                let classes = match self.local_classes.last() {
+                    Some(classes) if inherit => classes.clone(),
+                    _ => ClassSet::new(),
+                };
+                let returned = self.run_bundle(callee, args, classes)?;
+                self.use_result(bundle, promise, bindings, returned);
                 self.promise_kept(&bundle.name, promise, bindings);
                 Ok(())
             }
@@ -778,6 +807,27 @@ impl<'a> Evaluator<'a> {
                 let kind = ErrorKind::Eval;
                 Err(Error::at(kind, message, &bundle.file, promise.span))
             }
+        }
+    }
+
+    /// Stores the values a called bundle returned as the classic array
+    /// that `useresult` names, as `$(name[index])`.
+    fn use_result(
+        &mut self,
+        bundle: &Bundle,
+        promise: &Promise,
+        bindings: &Bindings,
+        returned: IndexMap<Str, Str>,
+    ) {
+        let Some(Rval::Str(name, _)) =
+            promise.attribute("useresult").map(|a| &a.value)
+        else {
+            return;
+        };
+        let name = self.frame(&bundle.name, bindings).expand(name).text;
+        for (index, value) in returned {
+            let element = format!("{name}[{index}]");
+            self.set_var(&bundle.name, &element, Value::string(value));
         }
     }
 
@@ -818,11 +868,26 @@ impl<'a> Evaluator<'a> {
         // cf-agent prints a text once per bundle and guard: the same text
         // under a guard that iterates prints once per expanded guard.
         let guard = frame.expand(&promise.context.expr).text;
+        let return_index = match promise.attribute("bundle_return_value_index")
+        {
+            Some(Attribute {
+                value: Rval::Str(index, _),
+                ..
+            }) => Some(frame.expand(index).text),
+            _ => None,
+        };
         let key = format!("reports\0{text}\0{guard}");
         if !self.done.insert((bundle.name.clone(), key)) {
             return;
         }
-        let _ = writeln!(self.out, "R: {text}");
+        // A report that returns a value to the caller prints nothing.
+        if let Some(index) = return_index {
+            if let Some(returns) = self.returns.last_mut() {
+                returns.insert(index.into(), text.into());
+            }
+        } else {
+            let _ = writeln!(self.out, "R: {text}");
+        }
         self.promise_kept(&bundle.name, promise, &bindings);
     }
 
