@@ -1,7 +1,7 @@
 //! The checks cf-promises makes before cf-agent runs a policy, as far as
 //! cfmini reproduces them: known bundle types, promise types allowed in
 //! each bundle type, known attributes, no bundle or body defined twice,
-//! bodies and bundles called with the arguments they take, function
+//! defined bodies, bundles called with the arguments they take, function
 //! arity and return types, integer literals, one type per variable
 //! promise, no variable made of itself, and a bundlesequence of defined
 //! bundles. Each finding is a located error; a policy with any is not
@@ -248,13 +248,14 @@ impl Checker<'_> {
         }
     }
 
-    /// `perms => p("644")` must name a body of type `perms` that takes
-    /// as many arguments as it is given. cf-promises finds a name
-    /// without a namespace in any namespace, and `ns:p` in `ns` alone.
+    /// `perms => p("644")` must name a body of type `perms`. cf-promises
+    /// finds a name without a namespace in any namespace, and `ns:p` in
+    /// `ns` alone. It does not count the arguments: cf-agent reports a
+    /// body given the wrong number only when it uses the body.
     fn body_reference(&mut self, kind: &str, rval: &Rval) {
-        let (name, args, span) = match rval {
-            Rval::Word(name, span) => (name, 0, *span),
-            Rval::Call(call) => (&call.name, call.args.len(), call.span),
+        let (name, span) = match rval {
+            Rval::Word(name, span) => (name, *span),
+            Rval::Call(call) => (&call.name, call.span),
             _ => return,
         };
         if name.contains('$') {
@@ -264,29 +265,15 @@ impl Checker<'_> {
             Some((namespace, bare)) => (Some(namespace), bare),
             None => (None, &**name),
         };
-        let found = self.policy.bodies.iter().find(|b| {
+        let found = self.policy.bodies.iter().any(|b| {
             &*b.keyword == "body"
                 && &*b.kind == kind
                 && &*b.name == bare
                 && namespace.is_none_or(|n| n == &*b.namespace)
         });
-        match found {
-            None => {
-                let message =
-                    format!("undefined body '{name}' of type '{kind}'");
-                self.error(span, message);
-            }
-            // cf-promises accepts arguments for a body without parameters.
-            Some(body)
-                if !body.params.is_empty() && body.params.len() != args =>
-            {
-                let message = format!(
-                    "body '{name}' takes {} arguments, got {args}",
-                    body.params.len()
-                );
-                self.error(span, message);
-            }
-            Some(_) => {}
+        if !found {
+            let message = format!("undefined body '{name}' of type '{kind}'");
+            self.error(span, message);
         }
     }
 
