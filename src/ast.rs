@@ -35,6 +35,9 @@ pub struct Bundle {
     pub kind: Str,
     /// The name, without namespace.
     pub name: Str,
+    /// The namespace in force where it was written, `default` unless
+    /// a `body file control` before it in its file set another.
+    pub namespace: Str,
     /// Formal parameter names.
     pub params: Vec<Str>,
     /// Sections in source order.
@@ -54,6 +57,8 @@ pub struct Body {
     pub kind: Str,
     /// The name.
     pub name: Str,
+    /// The namespace in force where it was written, as for a bundle.
+    pub namespace: Str,
     /// Formal parameter names.
     pub params: Vec<Str>,
     /// Settings in source order, each under the guard before it.
@@ -189,6 +194,43 @@ impl Policy {
             .filter(move |s| &*s.attribute.name == attribute)
     }
 }
+
+impl Policy {
+    /// The bundle `name`, `b` or `ns:b`, where a name without a
+    /// namespace is one of `namespace`.
+    pub fn bundle(&self, name: &str, namespace: &str) -> Option<&Bundle> {
+        let (namespace, name) =
+            name.split_once(':').unwrap_or((namespace, name));
+        self.bundles
+            .iter()
+            .find(|b| &*b.name == name && &*b.namespace == namespace)
+    }
+
+    /// Whether a bundle answers to `name` as cf-promises checks a
+    /// bundlesequence: a bundle of that name, less the namespace it
+    /// writes, in any namespace.
+    pub fn bundle_named_anywhere(&self, name: &str) -> bool {
+        let bare = name.split_once(':').map_or(name, |(_, bare)| bare);
+        self.bundles
+            .iter()
+            .any(|b| &*b.name == bare || &*b.name == name)
+    }
+}
+
+impl Bundle {
+    /// The name variables of this bundle are kept under: `b` in the
+    /// default namespace, `ns:b` in another.
+    pub fn scope(&self) -> Str {
+        match &*self.namespace {
+            DEFAULT_NAMESPACE => self.name.clone(),
+            namespace => format!("{namespace}:{}", self.name).into(),
+        }
+    }
+}
+
+/// The namespace of every file until a `body file control` sets
+/// another.
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Rval {
     /// The members of a list, or the value itself when it is not one.

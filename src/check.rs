@@ -1,7 +1,7 @@
 //! The checks cf-promises makes before cf-agent runs a policy, as far as
 //! cfmini reproduces them: known bundle types, promise types allowed in
 //! each bundle type, known attributes, no bundle or body defined twice,
-//! bodies and bundles called with the arguments they take, function
+//! defined bodies, bundles called with the arguments they take, function
 //! arity and return types, integer literals, one type per variable
 //! promise, no variable made of itself, and a bundlesequence of defined
 //! bundles. Each finding is a located error; a policy with any is not
@@ -72,7 +72,7 @@ impl Checker<'_> {
                 self.error(section.span, message);
             }
             for promise in &section.promises {
-                self.promise(promise_type, promise);
+                self.promise(promise_type, promise, &bundle.namespace);
             }
         }
         self.self_references(bundle);
@@ -81,10 +81,12 @@ impl Checker<'_> {
     /// A string or list variable whose first definition refers to
     /// itself, or to itself through others, can never converge, and cf-promises
     /// rejects it; later definitions may build on the value before them.
+    /// cf-promises counts `$(b.x)` in bundle `b` as `x` only on the way
+    /// through others: `"x" string => "$(b.x)"` passes.
     fn self_references(&mut self, bundle: &Bundle) {
         // Each variable's first definition: what it refers to, and where.
         let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut first: Vec<(&str, Vec<String>, Span)> = Vec::new();
+        let mut first: Vec<(&str, Vec<OwnReference>, Span)> = Vec::new();
         let vars = bundle
             .sections
             .iter()
@@ -96,16 +98,19 @@ impl Checker<'_> {
                 continue;
             }
             index.insert(name, first.len());
-            let refers = definition_references(promise, &bundle.name);
+            let refers = definition_references(promise, bundle);
             first.push((name, refers, promise.span));
         }
 
         let edges: Vec<Vec<usize>> = first
             .iter()
-            .map(|(_, refers, _)| {
+            .enumerate()
+            .map(|(at, (_, refers, _))| {
                 refers
                     .iter()
-                    .filter_map(|r| index.get(r.as_str()).copied())
+                    .filter_map(|r| Some((*index.get(r.name.as_str())?, r)))
+                    .filter(|(to, r)| *to != at || !r.names_bundle)
+                    .map(|(to, _)| to)
                     .collect()
             })
             .collect();
@@ -116,7 +121,12 @@ impl Checker<'_> {
         }
     }
 
-    fn promise(&mut self, promise_type: &str, promise: &Promise) {
+    fn promise(
+        &mut self,
+        promise_type: &str,
+        promise: &Promise,
+        namespace: &str,
+    ) {
         let guard = &promise.context;
         self.class_syntax(&guard.expr, guard.span);
         for attribute in &promise.attributes {
@@ -163,7 +173,7 @@ impl Checker<'_> {
                 self.body_reference(name, &attribute.value);
             }
             if name == "usebundle" {
-                self.bundle_reference(&attribute.value);
+                self.bundle_reference(&attribute.value, namespace);
             }
             if promise_type != "vars" || !is_var_type(name) {
                 continue;
@@ -239,74 +249,69 @@ impl Checker<'_> {
         }
     }
 
-    /// `perms => p("644")` must name a body of type `perms` that takes
-    /// as many arguments as it is given.
+    /// `perms => p("644")` must name a body of type `perms`. cf-promises
+    /// finds a name without a namespace in any namespace, and `ns:p` in
+    /// `ns` alone. It does not count the arguments: cf-agent reports a
+    /// body given the wrong number only when it uses the body.
     fn body_reference(&mut self, kind: &str, rval: &Rval) {
-        let (name, args, span) = match rval {
-            Rval::Word(name, span) => (name, 0, *span),
-            Rval::Call(call) => (&call.name, call.args.len(), call.span),
+        let (name, span) = match rval {
+            Rval::Word(name, span) => (name, *span),
+            Rval::Call(call) => (&call.name, call.span),
             _ => return,
         };
         if name.contains('$') {
             return;
         }
-        let bare = name.strip_prefix("default:").unwrap_or(name);
-        let found = self.policy.bodies.iter().find(|b| {
-            &*b.keyword == "body" && &*b.kind == kind && &*b.name == bare
+        let (namespace, bare) = match name.split_once(':') {
+            Some((namespace, bare)) => (Some(namespace), bare),
+            None => (None, &**name),
+        };
+        let found = self.policy.bodies.iter().any(|b| {
+            &*b.keyword == "body"
+                && &*b.kind == kind
+                && &*b.name == bare
+                && namespace.is_none_or(|n| n == &*b.namespace)
         });
-        match found {
-            None => {
-                let message =
-                    format!("undefined body '{name}' of type '{kind}'");
-                self.error(span, message);
-            }
-            // cf-promises accepts arguments for a body without parameters.
-            Some(body)
-                if !body.params.is_empty() && body.params.len() != args =>
-            {
-                let message = format!(
-                    "body '{name}' takes {} arguments, got {args}",
-                    body.params.len()
-                );
-                self.error(span, message);
-            }
-            Some(_) => {}
+        if !found {
+            let message = format!("undefined body '{name}' of type '{kind}'");
+            self.error(span, message);
         }
     }
 
-    /// `usebundle => b("x")` must give `b` as many arguments as it takes.
-    fn bundle_reference(&mut self, rval: &Rval) {
+    /// `usebundle => b("x")` must give `b`, of the caller's namespace
+    /// unless it names another, as many arguments as it takes.
+    fn bundle_reference(&mut self, rval: &Rval, namespace: &str) {
         // cf-promises lets `usebundle => b` through whatever `b` takes.
         let Rval::Call(call) = rval else { return };
         let (name, args, span) = (&call.name, call.args.len(), call.span);
-        let bare = name.strip_prefix("default:").unwrap_or(name);
-        let found = self.policy.bundles.iter().find(|b| &*b.name == bare);
+        let found = self.policy.bundle(name, namespace);
         if let Some(bundle) = found
             && bundle.params.len() != args
         {
             let message = format!(
-                "bundle '{bare}' takes {} arguments, got {args}",
+                "bundle '{name}' takes {} arguments, got {args}",
                 bundle.params.len()
             );
             self.error(span, message);
         }
     }
 
-    /// A bundle or body defined twice with the same type and name.
+    /// A bundle or body defined twice with the same type, namespace and
+    /// name. cf-promises allows any number of `body file control`.
     fn duplicates(&mut self) {
         let mut seen = HashSet::new();
-        let bundles = self.policy.bundles.iter();
-        let bundles =
-            bundles.map(|b| ("bundle", &b.kind, &b.name, b.span, &b.file));
+        let bundles = self.policy.bundles.iter().map(|b| {
+            ("bundle", &b.kind, &b.namespace, &b.name, b.span, &b.file)
+        });
         let bodies = self.policy.bodies.iter();
-        let bodies =
-            bodies.map(|b| (&*b.keyword, &b.kind, &b.name, b.span, &b.file));
+        let bodies = bodies.filter(|b| &*b.kind != "file").map(|b| {
+            (&*b.keyword, &b.kind, &b.namespace, &b.name, b.span, &b.file)
+        });
         let mut found = Vec::new();
-        for (keyword, kind, name, span, file) in bundles.chain(bodies) {
-            // Every file may have its own `body file control`, and one
-            // file may have several.
-            let file_control = &**kind == "file" && &**name == "control";
-            if !seen.insert((keyword, kind, name)) && !file_control {
+        for (keyword, kind, namespace, name, span, file) in
+            bundles.chain(bodies)
+        {
+            if !seen.insert((keyword, kind, namespace, name)) {
                 let message = format!(
                     "{keyword} '{name}' of type '{kind}' is defined twice"
                 );
@@ -403,7 +408,29 @@ impl Checker<'_> {
                 );
                 self.error(attribute.span, message);
             }
+            if (&*body.kind, &*attribute.name) == ("file", "namespace") {
+                self.namespace_name(&attribute.value);
+            }
         }
+    }
+
+    /// The namespace `body file control` switches to must be a single
+    /// string, a letter or underscore then letters, digits and
+    /// underscores, unless a variable stands in it.
+    fn namespace_name(&mut self, value: &Rval) {
+        let message = match value {
+            Rval::Str(name, _) | Rval::Word(name, _)
+                if name.contains('$') || is_namespace_name(name) =>
+            {
+                return;
+            }
+            Rval::Str(name, _) | Rval::Word(name, _) => format!(
+                "namespace '{name}' is not a letter or underscore followed \
+                 by letters, digits and underscores"
+            ),
+            _ => "namespace must be a single string".to_string(),
+        };
+        self.error(value.span(), message);
     }
 
     /// Every bundle named literally in the bundlesequence of `control`
@@ -416,10 +443,10 @@ impl Checker<'_> {
         let settings =
             settings.filter(|s| &*s.attribute.name == "bundlesequence");
         for setting in settings {
+            // cf-promises looks for the name in every namespace; cf-agent
+            // then finds it in the one given, or `default`.
             for (name, span) in literal_names(&setting.attribute.value) {
-                let name = name.strip_prefix("default:").unwrap_or(name);
-                let bundles = &self.policy.bundles;
-                if !bundles.iter().any(|b| &*b.name == name) {
+                if !self.policy.bundle_named_anywhere(name) {
                     let message = format!(
                         "bundle '{name}' listed in the bundlesequence is \
                          not defined"
@@ -448,6 +475,15 @@ fn literal_names(rval: &Rval) -> Vec<(&str, Span)> {
     names
 }
 
+/// Whether `name` is a name cf-promises accepts for a namespace.
+fn is_namespace_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The largest integer literal cf-promises accepts, either sign.
 const MAX_INT_LITERAL: i64 = 99_999_999_999;
 
@@ -460,19 +496,48 @@ fn reads_as(number_type: &str, text: &str) -> bool {
     }
 }
 
-/// The names of this bundle's variables that `text` refers to.
-fn own_references(text: &str, bundle: &str) -> Vec<String> {
-    let prefix = format!("{bundle}.");
-    expand::references(text)
-        .iter()
-        .map(|r| r.inner.strip_prefix(&prefix).unwrap_or(r.inner))
-        .map(str::to_string)
-        .collect()
+/// A reference to a variable of the bundle it is written in.
+struct OwnReference {
+    /// The variable's name.
+    name: String,
+    /// Whether the reference names the bundle, `b.x` or `ns:b.x`.
+    names_bundle: bool,
+}
+
+/// The references in `text` that may name variables of `bundle`: `x`,
+/// `b.x`, and `ns:b.x` with its own namespace.
+fn own_references(text: &str, bundle: &Bundle) -> Vec<OwnReference> {
+    let mut found = Vec::new();
+    for reference in expand::references(text) {
+        let inner = reference.inner;
+        let head = inner.find('[').map_or(inner, |i| &inner[..i]);
+        let rest = match head.split_once(':') {
+            Some((namespace, _)) if namespace != &*bundle.namespace => {
+                continue;
+            }
+            Some((namespace, _)) => &inner[namespace.len() + 1..],
+            None => inner,
+        };
+        let prefix = rest.strip_prefix(&*bundle.name);
+        let (name, names_bundle) =
+            match prefix.and_then(|r| r.strip_prefix('.')) {
+                Some(name) => (name, true),
+                None => (rest, false),
+            };
+        found.push(OwnReference {
+            name: name.to_string(),
+            names_bundle,
+        });
+    }
+    found
 }
 
 /// What the value of a `string` or `slist` promise refers to among its
 /// own bundle's variables.
-fn definition_references(promise: &Promise, bundle: &str) -> Vec<String> {
+fn definition_references(
+    promise: &Promise,
+    bundle: &Bundle,
+) -> Vec<OwnReference> {
     let value = promise
         .attributes
         .iter()
@@ -482,7 +547,10 @@ fn definition_references(promise: &Promise, bundle: &str) -> Vec<String> {
     for item in value.map(Rval::items).unwrap_or_default() {
         match item {
             Rval::Str(text, _) => refers.extend(own_references(text, bundle)),
-            Rval::ListRef(name, _) => refers.push(name.to_string()),
+            Rval::ListRef(name, _) => refers.push(OwnReference {
+                name: name.to_string(),
+                names_bundle: false,
+            }),
             _ => {}
         }
     }

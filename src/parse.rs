@@ -14,8 +14,8 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 
 use crate::ast::{
-    Attribute, Body, Bundle, Call, Context, Policy, Promise, Rval, Section,
-    Setting, Span,
+    Attribute, Body, Bundle, Call, Context, DEFAULT_NAMESPACE, Policy, Promise,
+    Rval, Section, Setting, Span,
 };
 use crate::error::{Error, ErrorKind};
 use crate::macros;
@@ -46,16 +46,40 @@ pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     };
     let file: Rc<Path> = file.into();
     let lines = Lines::new(&text);
+    let mut namespace: Str = DEFAULT_NAMESPACE.into();
     for block in top.into_inner() {
         match block.as_rule() {
-            Rule::bundle => policy.bundles.push(bundle(block, &file, &lines)),
+            Rule::bundle => {
+                let mut bundle = bundle(block, &file, &lines);
+                bundle.namespace = namespace.clone();
+                policy.bundles.push(bundle);
+            }
             Rule::body | Rule::promise_block => {
-                policy.bodies.push(body(block, &file))
+                let mut body = body(block, &file);
+                body.namespace = namespace.clone();
+                namespace = switched_namespace(&body).unwrap_or(namespace);
+                policy.bodies.push(body)
             }
             _ => {}
         }
     }
     Ok(policy)
+}
+
+/// The namespace a `body file control` switches to for the rest of its
+/// file. cf-agent switches as it reads the attribute, whatever class
+/// guards it, and ignores a value that is not a single string.
+fn switched_namespace(body: &Body) -> Option<Str> {
+    let control = (&*body.keyword, &*body.kind, &*body.name);
+    if control != ("body", "file", "control") {
+        return None;
+    }
+    let settings = body.settings.iter().rev();
+    let mut values = settings.filter(|s| &*s.attribute.name == "namespace");
+    values.find_map(|s| match &s.attribute.value {
+        Rval::Str(name, _) | Rval::Word(name, _) => Some(name.clone()),
+        _ => None,
+    })
 }
 
 /// Where each line of a text starts, to give line numbers for offsets
@@ -96,6 +120,7 @@ fn bundle(pair: Pair<Rule>, file: &Rc<Path>, lines: &Lines) -> Bundle {
     let mut bundle = Bundle {
         kind: next_text(&mut inner),
         name: next_text(&mut inner),
+        namespace: DEFAULT_NAMESPACE.into(),
         params: Vec::new(),
         sections: Vec::new(),
         span: whole,
@@ -120,6 +145,7 @@ fn body(pair: Pair<Rule>, file: &Rc<Path>) -> Body {
         keyword,
         kind: next_text(&mut inner),
         name: next_text(&mut inner),
+        namespace: DEFAULT_NAMESPACE.into(),
         params: Vec::new(),
         settings: Vec::new(),
         span: whole,
@@ -490,6 +516,24 @@ mod tests {
         let body = &policy.bodies[0];
         assert_eq!(&*body.settings[0].context.expr, "any");
         assert_eq!(&*body.settings[1].context.expr, "linux");
+    }
+
+    // cf-agent switches namespace as it reads the attribute, so the
+    // body that switches is in the namespace before it.
+    #[test]
+    fn file_control_switches_the_namespace_of_later_blocks() {
+        let policy = parse_ok(
+            "bundle agent a {}\nbody file control { namespace => \"n1\"; }\n\
+             bundle agent b {}\nbody file control { any:: namespace => n2; }\n\
+             body classes c {}\n",
+        );
+        let namespaces: Vec<&str> =
+            policy.bundles.iter().map(|b| &*b.namespace).collect();
+        assert_eq!(namespaces, ["default", "n1"]);
+        let namespaces: Vec<&str> =
+            policy.bodies.iter().map(|b| &*b.namespace).collect();
+        assert_eq!(namespaces, ["default", "n1", "n2"]);
+        assert_eq!(&*policy.bundles[1].scope(), "n1:b");
     }
 
     #[test]

@@ -212,3 +212,20 @@ fn input_that_never_resolves_is_reported_and_the_run_goes_on() {
         "unresolved_input.cf:1:35: error: input '$(nosuch.dir)/x.cf'";
     assert!(stderr(&output).contains(expected), "{}", stderr(&output));
 }
+
+#[test]
+fn sequence_entry_of_another_namespace_stops_before_any_bundle_runs() {
+    // cf-promises finds `b` in ns1 and passes; cf-agent looks for it in
+    // default, prints "Bundle 'b' listed in the bundlesequence was not
+    // found", runs nothing and exits 1.
+    let text = "body common control { bundlesequence => { \"main\", \"b\" }; }\n\
+                bundle agent main { reports: \"main\"; }\n\
+                body file control { namespace => \"ns1\"; }\n\
+                bundle agent b { reports: \"b\"; }\n";
+    let file = policy_file("sequence_other_namespace.cf", text);
+    assert_eq!(cfmini(&["check", &file]).status.code(), Some(0));
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    assert!(stderr(&output).contains("bundle 'b' in the bundlesequence"));
+}

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::lookup::{self, data_resolved};
+use super::lookup::{Qualify, data_resolved, namespace_of};
 use super::{Bindings, CACHED_CALLS, Evaluator};
 use crate::ast::{Attribute, Promise, Rval};
 use crate::builtins::{self, Call, Env};
@@ -20,6 +20,8 @@ pub(super) struct Frame<'e, 'a> {
     pub(super) bindings: &'e Bindings,
     /// How many values deep expansion has gone to get here.
     pub(super) depth: usize,
+    /// The namespace of references to other bundles' variables.
+    pub(super) qualify: Qualify,
 }
 
 /// How deep values that hold references are expanded again.
@@ -40,12 +42,13 @@ impl Resolver for Frame<'_, '_> {
         {
             return Resolved::Scalar(item.clone());
         }
-        let Some(found) = self.eval.lookup(self.scope, name) else {
+        let located = self.eval.locate(self.scope, name, self.qualify);
+        let Some((home, found)) = located else {
             return Resolved::Missing;
         };
         // A value holding references is expanded again where it was
         // defined, as cf-agent expands it when it is used.
-        let home = lookup::split_scope(self.scope, name).0;
+        let home = home.unwrap_or(self.scope);
         match found.resolved() {
             Resolved::Scalar(text) => self.expand_again(home, text),
             Resolved::Items(items) => Resolved::Items(
@@ -79,21 +82,17 @@ impl Frame<'_, '_> {
             scope,
             bindings: &no_bindings,
             depth: self.depth + 1,
+            qualify: self.qualify,
         };
         Resolved::Scalar(home.expand(&text).text.into())
     }
 }
 
+// Builtins name variables in the default namespace, whatever part of
+// the promise calls them.
 impl Env for Frame<'_, '_> {
     fn lookup(&self, name: &str) -> Option<Value> {
-        if let Some((_, item)) =
-            self.bindings.iter().rev().find(|(n, _)| &**n == name)
-        {
-            return Some(Value::string(item.clone()));
-        }
-        self.eval
-            .lookup(self.scope, name)
-            .map(|found| found.to_value())
+        self.find(name, Qualify::Default)
     }
 
     fn sysroot(&self) -> &Path {
@@ -101,15 +100,43 @@ impl Env for Frame<'_, '_> {
     }
 
     fn classic_array(&self, name: &str) -> Option<Data> {
-        self.eval.classic_array(self.scope, name)
+        self.eval.classic_array(self.scope, name, Qualify::Default)
     }
 
     fn class_holds(&self, expr: &str) -> bool {
-        self.eval.class_expression(expr)
+        self.holds(expr)
     }
 }
 
-impl Frame<'_, '_> {
+impl<'e, 'a> Frame<'e, 'a> {
+    /// The same place, with references to other bundles' variables
+    /// taken to `qualify`.
+    pub(super) fn qualifying(&self, qualify: Qualify) -> Frame<'e, 'a> {
+        Frame { qualify, ..*self }
+    }
+
+    /// The namespace of the bundle the promise is in.
+    pub(super) fn namespace(&self) -> &str {
+        namespace_of(self.scope)
+    }
+
+    /// Whether class expression `expr` holds here.
+    fn holds(&self, expr: &str) -> bool {
+        self.eval.class_expression(expr, self.namespace())
+    }
+
+    /// The whole value of variable `name`, or the item an iteration
+    /// binds it to.
+    fn find(&self, name: &str, qualify: Qualify) -> Option<Value> {
+        if let Some((_, item)) =
+            self.bindings.iter().rev().find(|(n, _)| &**n == name)
+        {
+            return Some(Value::string(item.clone()));
+        }
+        let found = self.eval.lookup(self.scope, name, qualify);
+        found.map(|found| found.to_value())
+    }
+
     pub(super) fn expand(&self, text: &str) -> Expansion {
         expand::expand(text, self)
     }
@@ -155,7 +182,8 @@ impl Frame<'_, '_> {
         if !name.complete {
             return Err(Pending::Unresolved);
         }
-        Env::lookup(self, &name.text).ok_or(Pending::Unresolved)
+        self.find(&name.text, self.qualify)
+            .ok_or(Pending::Unresolved)
     }
 
     /// A list literal; `@(x)` members and calls returning lists splice in.
@@ -275,9 +303,7 @@ impl Frame<'_, '_> {
             // cf-agent treats an empty condition as one that does not
             // resolve.
             Ok(Value::Scalar(_, expr)) if expr.is_empty() => Truth::Unresolved,
-            Ok(Value::Scalar(_, expr)) => {
-                Truth::Holds(self.eval.class_expression(&expr))
-            }
+            Ok(Value::Scalar(_, expr)) => Truth::Holds(self.holds(&expr)),
             Ok(_) | Err(Pending::Unresolved) => Truth::Unresolved,
             Err(Pending::Failed(message)) => Truth::Failed(message),
         }
@@ -365,7 +391,7 @@ impl Frame<'_, '_> {
         match (rval, self.class_value(rval)) {
             (_, Truth::Holds(holds)) => Some(holds),
             (Rval::Str(text, _), Truth::Unresolved) => {
-                Some(self.eval.class_expression(&self.expand(text).text))
+                Some(self.holds(&self.expand(text).text))
             }
             _ => None,
         }
@@ -391,12 +417,11 @@ impl Frame<'_, '_> {
 
     /// Each class expression a list or scalar value holds.
     fn spliced(&self, rval: &Rval) -> Option<Vec<bool>> {
-        let eval = self.eval;
         match self.value(rval).ok()? {
             Value::List(_, items) => {
-                Some(items.iter().map(|e| eval.class_expression(e)).collect())
+                Some(items.iter().map(|e| self.holds(e)).collect())
             }
-            Value::Scalar(_, expr) => Some(vec![eval.class_expression(&expr)]),
+            Value::Scalar(_, expr) => Some(vec![self.holds(&expr)]),
             Value::Data(_) => None,
         }
     }

@@ -1,41 +1,169 @@
 //! Finding a variable by the name policy gives it: `x`, `b.x`,
-//! `d[k][0]`, `a[k]` for a classic array, and the `this` variables.
+//! `ns:b.x`, `d[k][0]`, `a[k]` for a classic array, and the `this`
+//! variables.
+//!
+//! Variables are kept by scope: a bundle's under its name in the
+//! default namespace and under `ns:name` in another, the special
+//! scopes (`sys`, `const`) under their name.
+
+use std::borrow::Cow;
 
 use super::Evaluator;
+use crate::ast::DEFAULT_NAMESPACE;
 use crate::expand::Resolved;
 use crate::value::{Data, Object, Str, Value};
 
+/// Which namespace a reference to another bundle's variable, `b.x`,
+/// names when it does not write one. cf-agent gives it different ones
+/// in different parts of a promise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Qualify {
+    /// The promise's own namespace: in its promiser, and for the lists
+    /// it iterates over.
+    Own,
+    /// The default namespace: in its attributes, its guard, and the
+    /// variable names builtins are given.
+    Default,
+    /// The default namespace, then the promise's own for a reference
+    /// that did not resolve there: cf-agent expands the value of a
+    /// `vars` promise and the arguments of a method call a second time
+    /// in the bundle's namespace.
+    DefaultThenOwn,
+}
+
+/// Scopes that belong to no namespace.
+const SPECIAL_SCOPES: [&str; 7] =
+    ["const", "sys", "mon", "match", "edit", "body", "def"];
+
 impl Evaluator<'_> {
-    /// The variable `name` (`x`, `b.x`, `d[k][0]`) seen from `scope`.
+    /// The variable `name` (`x`, `b.x`, `d[k][0]`) seen from `current`.
     pub(super) fn lookup(
         &self,
         current: &str,
         name: &str,
+        qualify: Qualify,
     ) -> Option<Found<'_>> {
-        let name = name.strip_prefix("default:").unwrap_or(name);
-        let (scope, short) = split_scope(current, name);
-        if scope == "this" {
-            return this_var(current, short);
+        self.locate(current, name, qualify).map(|(_, found)| found)
+    }
+
+    /// The variable `name` seen from `current`, with the scope it was
+    /// found in (`None` for the `this` variables).
+    pub(super) fn locate(
+        &self,
+        current: &str,
+        name: &str,
+        qualify: Qualify,
+    ) -> Option<(Option<&str>, Found<'_>)> {
+        let (scopes, short) = scopes_of(current, name, qualify);
+        if scopes[0].is_none() {
+            return this_var(current, short).map(|found| (None, found));
+        }
+        let mut names_a_scope = false;
+        for scope in scopes.iter().flatten() {
+            let Some((home, vars)) = self.vars.get_key_value(&**scope) else {
+                continue;
+            };
+            names_a_scope = true;
+            if let Some(found) = find(vars, short) {
+                return Some((Some(home), found));
+            }
         }
         // A dot that names no scope is part of the name: `c_db.02`.
-        let (vars, name) = match self.vars.get(scope) {
-            Some(vars) => (vars, short),
-            None => (self.vars.get(current)?, name),
-        };
-        if let Some(value) = vars.get(name) {
-            return Some(Found::Value(value));
-        }
-
-        let (base, indices) = split_indices(name)?;
-        let Value::Data(data) = vars.get(base)? else {
+        if names_a_scope {
             return None;
-        };
-        let mut node: &Data = data;
-        for index in indices {
-            node = node.child(index)?;
         }
-        Some(Found::Data(node))
+        let (home, vars) = self.vars.get_key_value(current)?;
+        find(vars, name_of(name)).map(|found| (Some(&**home), found))
     }
+}
+
+/// A variable, or a node inside a data container, in one scope.
+fn find<'e>(
+    vars: &'e indexmap::IndexMap<Str, Value>,
+    name: &str,
+) -> Option<Found<'e>> {
+    if let Some(value) = vars.get(name) {
+        return Some(Found::Value(value));
+    }
+
+    let (base, indices) = split_indices(name)?;
+    let Value::Data(data) = vars.get(base)? else {
+        return None;
+    };
+    let mut node: &Data = data;
+    for index in indices {
+        node = node.child(index)?;
+    }
+    Some(Found::Data(node))
+}
+
+/// The scopes a name may be in, in the order to try them.
+type Scopes<'n> = [Option<Cow<'n, str>>; 2];
+
+/// The scopes that `name` seen from `current` may be in, and its name
+/// within them; none for a `this` variable.
+fn scopes_of<'n>(
+    current: &'n str,
+    name: &'n str,
+    qualify: Qualify,
+) -> (Scopes<'n>, &'n str) {
+    let (namespace, rest) = split_namespace(name);
+    let (scope, short) = split_scope(current, rest);
+    if scope == "this" {
+        return ([None, None], short);
+    }
+    // A name without a scope is the current bundle's, whatever
+    // namespace it writes.
+    if scope == current || SPECIAL_SCOPES.contains(&scope) {
+        return ([Some(Cow::Borrowed(scope)), None], short);
+    }
+    let own = namespace_of(current);
+    let (first, then) = match (namespace, qualify) {
+        (Some(namespace), _) => (namespace, None),
+        (None, Qualify::Own) => (own, None),
+        (None, Qualify::Default) => (DEFAULT_NAMESPACE, None),
+        (None, Qualify::DefaultThenOwn) => (
+            DEFAULT_NAMESPACE,
+            Some(own).filter(|&n| n != DEFAULT_NAMESPACE),
+        ),
+    };
+    let then = then.map(|namespace| qualified(namespace, scope));
+    ([Some(qualified(first, scope)), then], short)
+}
+
+/// The key of bundle `scope` of `namespace` among the scopes.
+fn qualified<'n>(namespace: &str, scope: &'n str) -> Cow<'n, str> {
+    match namespace {
+        DEFAULT_NAMESPACE => Cow::Borrowed(scope),
+        namespace => Cow::Owned(format!("{namespace}:{scope}")),
+    }
+}
+
+/// Splits `ns:b.x` into `ns` and `b.x`; a colon inside `[...]` is part
+/// of an index.
+fn split_namespace(name: &str) -> (Option<&str>, &str) {
+    let head = name.find('[').map_or(name, |i| &name[..i]);
+    match head.find(':') {
+        Some(colon) => (Some(&name[..colon]), &name[colon + 1..]),
+        None => (None, name),
+    }
+}
+
+/// `name` without the namespace it may write.
+fn name_of(name: &str) -> &str {
+    split_namespace(name).1
+}
+
+/// The namespace of a scope: `ns` for `ns:b`, `default` for `b`.
+pub(super) fn namespace_of(scope: &str) -> &str {
+    scope
+        .split_once(':')
+        .map_or(DEFAULT_NAMESPACE, |(ns, _)| ns)
+}
+
+/// The bundle name of a scope: `b` for `ns:b` and for `b`.
+fn bundle_of(scope: &str) -> &str {
+    scope.split_once(':').map_or(scope, |(_, name)| name)
 }
 
 impl Evaluator<'_> {
@@ -51,10 +179,11 @@ impl Evaluator<'_> {
         &self,
         current: &str,
         name: &str,
+        qualify: Qualify,
     ) -> Option<Data> {
-        let name = name.strip_prefix("default:").unwrap_or(name);
-        let (scope, base) = split_scope(current, name);
-        let vars = self.vars.get(scope)?;
+        let (scopes, base) = scopes_of(current, name, qualify);
+        let mut scopes = scopes.iter().flatten();
+        let vars = scopes.find_map(|s| self.vars.get(&**s))?;
         let mut root = ArrayNode::default();
         for (var, value) in vars {
             let Some((var_base, indices)) = split_indices(var) else {
@@ -115,10 +244,10 @@ fn value_data(value: &Value) -> Data {
 /// `this.bundle` and `this.namespace`; `this.promiser` and the
 /// `this.promise_*` variables are bound for each promise by the
 /// evaluator.
-fn this_var<'e>(bundle: &str, name: &str) -> Option<Found<'e>> {
+fn this_var<'e>(scope: &str, name: &str) -> Option<Found<'e>> {
     match name {
-        "bundle" => Some(Found::Text(bundle.into())),
-        "namespace" => Some(Found::Text("default".into())),
+        "bundle" => Some(Found::Text(bundle_of(scope).into())),
+        "namespace" => Some(Found::Text(namespace_of(scope).into())),
         _ => None,
     }
 }
@@ -221,6 +350,26 @@ mod tests {
         assert_eq!(split_scope("main", "g.x"), ("g", "x"));
         assert_eq!(split_scope("main", "d[a.b]"), ("main", "d[a.b]"));
         assert_eq!(split_scope("main", "g.d[a.b]"), ("g", "d[a.b]"));
+    }
+
+    fn scopes(current: &str, name: &str, qualify: Qualify) -> Vec<String> {
+        let (scopes, _) = scopes_of(current, name, qualify);
+        scopes.into_iter().flatten().map(Cow::into_owned).collect()
+    }
+
+    #[test]
+    fn other_bundles_take_the_namespace_the_part_of_the_promise_gives() {
+        let own = Qualify::Own;
+        assert_eq!(scopes("n:b", "x", own), ["n:b"]);
+        assert_eq!(scopes("n:b", "m.x", own), ["n:m"]);
+        assert_eq!(scopes("n:b", "m.x", Qualify::Default), ["m"]);
+        assert_eq!(scopes("n:b", "m.x", Qualify::DefaultThenOwn), ["m", "n:m"]);
+        assert_eq!(scopes("b", "m.x", Qualify::DefaultThenOwn), ["m"]);
+        assert_eq!(scopes("b", "n:m.x", Qualify::Default), ["n:m"]);
+        assert_eq!(scopes("n:b", "default:m.x", own), ["m"]);
+        assert_eq!(scopes("n:b", "sys.fqhost", own), ["sys"]);
+        assert_eq!(scopes("n:b", "d[a:b]", own), ["n:b"]);
+        assert!(scopes("n:b", "this.bundle", own).is_empty());
     }
 
     #[test]

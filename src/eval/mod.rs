@@ -23,7 +23,7 @@ mod frame;
 mod lookup;
 mod outcome;
 
-use crate::ast::{Attribute, Bundle, Policy, Promise, Rval};
+use crate::ast::{Attribute, Bundle, DEFAULT_NAMESPACE, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
 use crate::error::{Error, ErrorKind};
 use crate::expand;
@@ -33,6 +33,7 @@ use crate::value::{Str, Value};
 
 use frame::{Frame, Pending, Truth};
 pub use frame::{int_text, real_text};
+use lookup::{Qualify, namespace_of};
 
 /// The number of passes cf-agent makes over a bundle.
 const PASSES: usize = 3;
@@ -161,8 +162,13 @@ struct Evaluator<'a> {
     policy: &'a Policy,
     options: &'a Options,
     out: &'a mut dyn Write,
-    /// Variables by scope (bundle name, `sys`, `const`) and name.
+    /// Variables by scope (bundle name, `ns:bundle` in a namespace
+    /// other than `default`, `sys`, `const`) and name.
     vars: IndexMap<Str, IndexMap<Str, Value>>,
+    /// Hard classes, which belong to every namespace.
+    hard_classes: ClassSet,
+    /// Other global classes, `ns:name` in a namespace other than
+    /// `default`.
     global_classes: ClassSet,
     /// Classes of the agent bundle running now, innermost last.
     local_classes: Vec<ClassSet>,
@@ -195,6 +201,7 @@ impl<'a> Evaluator<'a> {
             options,
             out,
             vars: IndexMap::new(),
+            hard_classes: ClassSet::new(),
             global_classes: ClassSet::new(),
             local_classes: Vec::new(),
             done: HashSet::new(),
@@ -213,7 +220,7 @@ impl<'a> Evaluator<'a> {
     /// Hard classes, `-D` and `-N` classes, `sys` and `const` variables.
     fn discover_system(&mut self, file: &Path) {
         let system = system::discover(&self.options.sysroot);
-        self.global_classes = system.classes;
+        self.hard_classes = system.classes;
         for (name, value) in system.vars {
             self.set_var("sys", &name, Value::string(value));
         }
@@ -223,6 +230,7 @@ impl<'a> Evaluator<'a> {
             self.global_classes.insert(canonify(class));
         }
         for class in &self.options.negations {
+            self.hard_classes.remove(&canonify(class));
             self.global_classes.remove(&canonify(class));
         }
 
@@ -255,20 +263,33 @@ impl<'a> Evaluator<'a> {
         }
 
         let ignore_missing = self.policy.control_flag("ignore_missing_bundles");
+        // cf-agent finds every bundle of the sequence before it runs one.
+        let mut calls = Vec::new();
         for (name, args) in self.bundlesequence() {
-            if ignore_missing && self.find_bundle(&name).is_none() {
-                continue;
+            match self.policy.bundle(&name, DEFAULT_NAMESPACE) {
+                Some(bundle) => calls.push((bundle, args)),
+                None if ignore_missing => {}
+                None => return Err(self.missing_from_sequence(&name)),
             }
-            let bundle = self.find_bundle(&name).ok_or_else(|| {
-                let message = format!(
-                    "bundle '{name}' in the bundlesequence is not defined"
-                );
-                Error::new(ErrorKind::Check, message)
-            })?;
+        }
+        for (bundle, args) in calls {
             let args = args.into_iter().map(Value::string).collect();
             self.run_bundle(bundle, args, ClassSet::new())?;
         }
         Ok(())
+    }
+
+    /// A bundlesequence entry that names no bundle. One that a bundle of
+    /// another namespace answers to passes cf-promises, so cf-agent
+    /// stops only when it runs the policy.
+    fn missing_from_sequence(&self, name: &str) -> Error {
+        let message =
+            format!("bundle '{name}' in the bundlesequence is not defined");
+        let kind = match self.policy.bundle_named_anywhere(name) {
+            true => ErrorKind::Eval,
+            false => ErrorKind::Check,
+        };
+        Error::new(kind, message)
     }
 
     /// One round of resolving the policy ahead of the bundlesequence.
@@ -339,11 +360,6 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn find_bundle(&self, name: &str) -> Option<&'a Bundle> {
-        let name = name.strip_prefix("default:").unwrap_or(name);
-        self.policy.bundles.iter().find(|b| &*b.name == name)
-    }
-
     /// Runs `bundle` with its parameters bound to `args`; its classes
     /// start from `classes`, the caller's with `inherit => "true"`.
     /// The values its reports return with `bundle_return_value_index`
@@ -393,15 +409,16 @@ impl<'a> Evaluator<'a> {
     }
 
     fn bind_parameters(&mut self, bundle: &Bundle, args: Vec<Value>) {
+        let scope = bundle.scope();
         for (param, value) in bundle.params.iter().zip(args) {
-            self.set_var(&bundle.name.clone(), param, value);
+            self.set_var(&scope, param, value);
         }
     }
 
     /// Parameters live as long as the call: cf-agent leaves
     /// `$(bundle.param)` unresolved once the bundle has run.
     fn unbind_parameters(&mut self, bundle: &Bundle) {
-        if let Some(vars) = self.vars.get_mut(&bundle.name) {
+        if let Some(vars) = self.vars.get_mut(&bundle.scope()) {
             for param in &bundle.params {
                 vars.shift_remove(param);
             }
@@ -465,7 +482,7 @@ impl<'a> Evaluator<'a> {
         promise: &'a Promise,
         pass: usize,
     ) -> Result<(), Error> {
-        let scope = bundle.name.clone();
+        let scope = bundle.scope();
         let guard = &promise.context.expr;
         // A guard without variables holds or not for every iteration.
         let guard_varies = guard.contains('$');
@@ -524,7 +541,7 @@ impl<'a> Evaluator<'a> {
         let texts = promise_texts(promise);
         let mut done = Vec::new();
         let start = self.this_promise(bundle, promise);
-        let scope = &bundle.name;
+        let scope = &bundle.scope();
         let whole = self.expand_iterations(&texts, scope, start, &mut done);
         match whole {
             true => Ok(done),
@@ -544,8 +561,10 @@ impl<'a> Evaluator<'a> {
         bindings: Bindings,
         done: &mut Vec<Bindings>,
     ) -> bool {
+        // cf-agent finds the lists a promise iterates over in its own
+        // namespace, wherever they are named.
         let next = {
-            let frame = self.frame(scope, &bindings);
+            let frame = self.frame(scope, &bindings).qualifying(Qualify::Own);
             texts
                 .iter()
                 .find_map(|text| expand::first_iterable(text, &frame))
@@ -574,6 +593,7 @@ impl<'a> Evaluator<'a> {
             scope,
             bindings,
             depth: 0,
+            qualify: Qualify::Default,
         }
     }
 
@@ -589,21 +609,38 @@ impl<'a> Evaluator<'a> {
         bindings: &Bindings,
     ) -> bool {
         let expansion = self.frame(scope, bindings).expand(expr);
-        expansion.complete && self.class_expression(&expansion.text)
+        let namespace = namespace_of(scope);
+        expansion.complete && self.class_expression(&expansion.text, namespace)
     }
 
-    fn class_expression(&self, expr: &str) -> bool {
-        let is_defined = |name: &str| self.class_defined(name);
+    /// Whether `expr` holds in a bundle of `namespace`.
+    fn class_expression(&self, expr: &str, namespace: &str) -> bool {
+        let is_defined = |name: &str| self.class_defined(name, namespace);
         classes::evaluate(expr, &is_defined).unwrap_or(false)
     }
 
-    /// Whether class `name` is defined; `true` always is, as cf-agent
-    /// reads it.
-    fn class_defined(&self, name: &str) -> bool {
-        let name = name.strip_prefix("default:").unwrap_or(name);
-        name == "true"
-            || self.global_classes.contains(name)
-            || self.local_classes.last().is_some_and(|c| c.contains(name))
+    /// Whether class `name`, `c` or `ns:c`, is defined in a bundle of
+    /// `namespace`. A name without a namespace is a hard class or one of
+    /// `namespace`; `true` and `any` always are. The classes of the
+    /// running bundle answer to their name whatever namespace is
+    /// written, as in cf-agent.
+    fn class_defined(&self, name: &str, namespace: &str) -> bool {
+        let (written, bare) = match name.split_once(':') {
+            Some((written, bare)) => (Some(written), bare),
+            None => (None, name),
+        };
+        let hard = matches!(written, None | Some(DEFAULT_NAMESPACE))
+            && (bare == "true" || self.hard_classes.contains(bare));
+        let global = match written.unwrap_or(namespace) {
+            DEFAULT_NAMESPACE => self.global_classes.contains(bare),
+            namespace => {
+                self.global_classes.contains(&format!("{namespace}:{bare}"))
+            }
+        };
+        bare == "any"
+            || hard
+            || global
+            || self.local_classes.last().is_some_and(|c| c.contains(bare))
     }
 
     /// Whether `if`, `ifvarclass` and `unless` let the promise run in
@@ -645,13 +682,14 @@ impl<'a> Evaluator<'a> {
         pass: usize,
         meta: bool,
     ) {
-        let scope = &*bundle.name;
-        let name = self.frame(scope, bindings).expand(&promise.promiser);
+        let scope = bundle.scope();
+        let frame = self.frame(&scope, bindings).qualifying(Qualify::Own);
+        let name = frame.expand(&promise.promiser);
         if !name.complete {
             return;
         }
         let bindings = &with_promiser(bindings, &name.text);
-        let frame = self.frame(scope, bindings);
+        let frame = self.frame(&scope, bindings);
         if !is_legal_name(&name.text) {
             if pass == PASSES {
                 self.fail(
@@ -670,6 +708,7 @@ impl<'a> Evaluator<'a> {
         else {
             return;
         };
+        let frame = frame.qualifying(Qualify::DefaultThenOwn);
         let value = frame.typed_value(&attribute.name, &attribute.value);
 
         let target = if meta {
@@ -690,7 +729,7 @@ impl<'a> Evaluator<'a> {
             }
             Ok(Some(value)) => {
                 self.set_var(&target, &name.text, value);
-                self.promise_kept(scope, promise, bindings);
+                self.promise_kept(&scope, promise, bindings);
             }
             Ok(None) => {}
             Err(message) if pass == PASSES => {
@@ -707,12 +746,14 @@ impl<'a> Evaluator<'a> {
         bindings: &Bindings,
         pass: usize,
     ) {
-        let name = self.frame(&bundle.name, bindings).expand(&promise.promiser);
+        let scope = bundle.scope();
+        let frame = self.frame(&scope, bindings).qualifying(Qualify::Own);
+        let name = frame.expand(&promise.promiser);
         if !name.complete {
             return;
         }
         let bindings = &with_promiser(bindings, &name.text);
-        let frame = self.frame(&bundle.name, bindings);
+        let frame = self.frame(&scope, bindings);
         match frame.class_promise_holds(promise) {
             Truth::Holds(true) => {}
             Truth::Failed(message) if pass == PASSES => {
@@ -731,11 +772,18 @@ impl<'a> Evaluator<'a> {
             }
             _ => &*bundle.kind == "common",
         };
-        let set = match self.local_classes.last_mut() {
-            Some(local) if !global => local,
-            _ => &mut self.global_classes,
-        };
-        set.extend(classes);
+        match self.local_classes.last_mut() {
+            Some(local) if !global => local.extend(classes),
+            _ => {
+                for class in classes {
+                    let class = match &*bundle.namespace {
+                        DEFAULT_NAMESPACE => class,
+                        namespace => format!("{namespace}:{class}"),
+                    };
+                    self.global_classes.insert(class);
+                }
+            }
+        }
     }
 
     fn run_method(
@@ -745,10 +793,12 @@ impl<'a> Evaluator<'a> {
         bindings: &Bindings,
         pass: usize,
     ) -> Result<(), Error> {
-        let promiser =
-            self.frame(&bundle.name, bindings).expand(&promise.promiser);
+        let scope = bundle.scope();
+        let promiser = self.frame(&scope, bindings).expand(&promise.promiser);
         let bindings = &with_promiser(bindings, &promiser.text);
-        let frame = self.frame(&bundle.name, bindings);
+        let frame = self
+            .frame(&scope, bindings)
+            .qualifying(Qualify::DefaultThenOwn);
         let Some(usebundle) = promise.attribute("usebundle") else {
             return Ok(());
         };
@@ -780,10 +830,10 @@ impl<'a> Evaluator<'a> {
         };
 
         let key = format!("methods\0{}\0{name}\0{args:?}", promise.promiser);
-        if !self.done.insert((bundle.name.clone(), key)) {
+        if !self.done.insert((scope.clone(), key)) {
             return Ok(());
         }
-        match self.find_bundle(&name) {
+        match self.policy.bundle(&name, &bundle.namespace) {
             Some(callee) => {
                 let inherit = promise.attribute("inherit").is_some_and(|a| {
                     matches!(&a.value, Rval::Str(v, _) | Rval::Word(v, _) if &**v == "true")
@@ -794,7 +844,7 @@ impl<'a> Evaluator<'a> {
                 };
                 let returned = self.run_bundle(callee, args, classes)?;
                 self.use_result(bundle, promise, bindings, returned);
-                self.promise_kept(&bundle.name, promise, bindings);
+                self.promise_kept(&scope, promise, bindings);
                 Ok(())
             }
             None if self.policy.control_flag("ignore_missing_bundles") => {
@@ -824,10 +874,10 @@ impl<'a> Evaluator<'a> {
         else {
             return;
         };
-        let name = self.frame(&bundle.name, bindings).expand(name).text;
+        let name = self.frame(&bundle.scope(), bindings).expand(name).text;
         for (index, value) in returned {
             let element = format!("{name}[{index}]");
-            self.set_var(&bundle.name, &element, Value::string(value));
+            self.set_var(&bundle.scope(), &element, Value::string(value));
         }
     }
 
@@ -838,9 +888,10 @@ impl<'a> Evaluator<'a> {
         bindings: &Bindings,
         pass: usize,
     ) {
+        let scope = bundle.scope();
         let mut bindings = bindings.clone();
         if let Some(with) = promise.attribute("with") {
-            let frame = self.frame(&bundle.name, &bindings);
+            let frame = self.frame(&scope, &bindings);
             match frame.value(&with.value) {
                 Ok(Value::Scalar(_, text)) => {
                     bindings.push(("with".into(), text))
@@ -858,8 +909,9 @@ impl<'a> Evaluator<'a> {
             }
         }
 
-        let frame = self.frame(&bundle.name, &bindings);
-        let expansion = frame.expand(&promise.promiser);
+        let frame = self.frame(&scope, &bindings);
+        let expansion =
+            frame.qualifying(Qualify::Own).expand(&promise.promiser);
         let text = expansion.text;
         let waits = expansion.dangling || expand::is_unexpanded(&text);
         if waits && (pass < PASSES || expansion.dangling) {
@@ -877,7 +929,7 @@ impl<'a> Evaluator<'a> {
             _ => None,
         };
         let key = format!("reports\0{text}\0{guard}");
-        if !self.done.insert((bundle.name.clone(), key)) {
+        if !self.done.insert((scope.clone(), key)) {
             return;
         }
         // A report that returns a value to the caller prints nothing.
@@ -888,7 +940,7 @@ impl<'a> Evaluator<'a> {
         } else {
             let _ = writeln!(self.out, "R: {text}");
         }
-        self.promise_kept(&bundle.name, promise, &bindings);
+        self.promise_kept(&bundle.scope(), promise, &bindings);
     }
 
     /// `this.promise_filename`, `this.promise_dirname`,
@@ -914,7 +966,7 @@ impl<'a> Evaluator<'a> {
         {
             let no_bindings = Bindings::new();
             return self
-                .frame(&bundle.name, &no_bindings)
+                .frame(&bundle.scope(), &no_bindings)
                 .expand(text)
                 .text
                 .into();

@@ -8,8 +8,9 @@
 //! nothing. So only `promise_kept` and `cancel_kept` ever apply here.
 //! `persist_time` is ignored: cfmini keeps no state between runs.
 
+use super::lookup::namespace_of;
 use super::{Bindings, Evaluator};
-use crate::ast::{Body, Promise, Rval};
+use crate::ast::{Body, DEFAULT_NAMESPACE, Promise, Rval};
 use crate::classes::canonify;
 use crate::value::{Str, Value};
 
@@ -36,13 +37,17 @@ impl<'a> Evaluator<'a> {
             self.body_classes(body, scope, &bindings, "cancel_kept");
         let scopes = self.body_values(body, scope, &bindings, "scope");
         let local = scopes.last().is_some_and(|s| &**s == "bundle");
-        let classes = match self.local_classes.last_mut() {
-            Some(classes) if local => classes,
-            _ => &mut self.global_classes,
+        // Global classes outside `default` are kept as `ns:class`.
+        let global = |class: &String| match namespace_of(scope) {
+            DEFAULT_NAMESPACE => class.clone(),
+            namespace => format!("{namespace}:{class}"),
         };
-        classes.extend(kept);
+        match self.local_classes.last_mut() {
+            Some(classes) if local => classes.extend(kept),
+            _ => self.global_classes.extend(kept.iter().map(global)),
+        }
         for class in cancelled {
-            self.global_classes.remove(&class);
+            self.global_classes.remove(&global(&class));
             if let Some(classes) = self.local_classes.last_mut() {
                 classes.remove(&class);
             }
@@ -63,8 +68,20 @@ impl<'a> Evaluator<'a> {
             Rval::Word(name, _) | Rval::Str(name, _) => (name, &[][..]),
             _ => return None,
         };
-        let body = self.policy.bodies.iter().find(|b| {
-            &*b.keyword == "body" && &*b.kind == "classes" && b.name == *name
+        // `ns:body` names its namespace; a bare name is looked up in the
+        // promise's namespace, then in `default`.
+        let own = namespace_of(scope);
+        let (namespaces, name) = match name.split_once(':') {
+            Some((namespace, name)) => ([namespace, namespace], name),
+            None => ([own, DEFAULT_NAMESPACE], &**name),
+        };
+        let body = namespaces.iter().find_map(|namespace| {
+            self.policy.bodies.iter().find(|b| {
+                &*b.keyword == "body"
+                    && &*b.kind == "classes"
+                    && &*b.name == name
+                    && &*b.namespace == *namespace
+            })
         })?;
 
         let frame = self.frame(scope, bindings);
