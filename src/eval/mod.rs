@@ -22,6 +22,8 @@ use indexmap::IndexMap;
 mod frame;
 mod lookup;
 mod outcome;
+mod state;
+mod tags;
 
 use crate::ast::{Bundle, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
@@ -33,6 +35,7 @@ use crate::value::{Str, Value};
 
 use frame::{Frame, Pending, Truth};
 pub use frame::{int_text, real_text};
+pub use state::{State, StateClass, StateVar};
 
 /// The number of passes cf-agent makes over a bundle.
 const PASSES: usize = 3;
@@ -101,6 +104,8 @@ pub struct Options {
 pub struct Outcome {
     /// Errors met while the policy ran, such as failed function calls.
     pub errors: Vec<String>,
+    /// The variables and classes the run left.
+    pub state: State,
 }
 
 /// Runs the policy's bundlesequence, writing reports to `out`.
@@ -112,6 +117,7 @@ pub fn run(
 ) -> Result<Outcome, Error> {
     let mut evaluator = Evaluator::new(policy, file, options, out);
     evaluator.run()?;
+    evaluator.outcome.state = evaluator.final_state();
     Ok(evaluator.outcome)
 }
 
@@ -173,6 +179,8 @@ struct Evaluator<'a> {
     reported: HashSet<String>,
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
+    /// The tags and comments of what the policy defined.
+    notes: state::Notes,
     outcome: Outcome,
     /// Keep errors off standard error, for evaluating ahead of the run.
     quiet: bool,
@@ -197,10 +205,12 @@ impl<'a> Evaluator<'a> {
             reported: HashSet::new(),
             files: policy_files(policy),
             calls: RefCell::default(),
+            notes: state::Notes::default(),
             outcome: Outcome::default(),
             quiet: false,
         };
         evaluator.discover_system(file);
+        evaluator.note_system_classes();
         evaluator
     }
 
@@ -226,6 +236,7 @@ impl<'a> Evaluator<'a> {
             self.set_var("const", name, Value::string(value));
         }
         self.set_var("const", "endl", Value::string("\n"));
+        self.set_var("const", "dirsep", Value::string("/"));
     }
 
     fn add_policy_paths(&mut self, file: &Path) {
@@ -378,7 +389,8 @@ impl<'a> Evaluator<'a> {
 
     fn bind_parameters(&mut self, bundle: &Bundle, args: Vec<Value>) {
         for (param, value) in bundle.params.iter().zip(args) {
-            self.set_var(&bundle.name.clone(), param, value);
+            let note = state::Note::default();
+            self.define_var(&bundle.name.clone(), param, value, note);
         }
     }
 
@@ -663,7 +675,8 @@ impl<'a> Evaluator<'a> {
                 self.fail(bundle, promise, message);
             }
             Ok(Some(value)) => {
-                self.set_var(&target, &name.text, value);
+                let note = frame.note(promise);
+                self.define_var(&target, &name.text, value, note);
                 self.promise_kept(scope, promise, bindings);
             }
             Ok(None) => {}
@@ -695,6 +708,7 @@ impl<'a> Evaluator<'a> {
             _ => return,
         }
 
+        let note = frame.note(promise);
         let (classes, error) = frame.class_choice(promise, &name.text);
         if let Some(message) = error {
             self.fail(bundle, promise, message);
@@ -705,6 +719,9 @@ impl<'a> Evaluator<'a> {
             }
             _ => &*bundle.kind == "common",
         };
+        if global || self.local_classes.is_empty() {
+            self.note_classes(&classes, note);
+        }
         let set = match self.local_classes.last_mut() {
             Some(local) if !global => local,
             _ => &mut self.global_classes,
@@ -760,6 +777,7 @@ impl<'a> Evaluator<'a> {
         match self.find_bundle(&name) {
             Some(callee) => {
                 self.run_bundle(callee, args)?;
+                self.drop_parameters(callee);
                 self.promise_kept(&bundle.name, promise, bindings);
                 Ok(())
             }
