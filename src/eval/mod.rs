@@ -97,6 +97,8 @@ pub struct Options {
     pub bundlesequence: Option<Vec<String>>,
     /// Log decisions on standard error.
     pub verbose: bool,
+    /// Keep report texts in the outcome instead of writing them out.
+    pub collect_reports: bool,
 }
 
 /// The outcome of a run.
@@ -106,6 +108,8 @@ pub struct Outcome {
     pub errors: Vec<String>,
     /// The variables and classes the run left.
     pub state: State,
+    /// The report texts, when [`Options::collect_reports`] is set.
+    pub reports: Vec<String>,
 }
 
 /// Runs the policy's bundlesequence, writing reports to `out`.
@@ -117,7 +121,8 @@ pub fn run(
 ) -> Result<Outcome, Error> {
     let mut evaluator = Evaluator::new(policy, file, options, out);
     evaluator.run()?;
-    evaluator.outcome.state = evaluator.final_state();
+    let state = evaluator.final_state();
+    evaluator.outcome.state = state;
     Ok(evaluator.outcome)
 }
 
@@ -835,7 +840,11 @@ impl<'a> Evaluator<'a> {
         if !self.done.insert((bundle.name.clone(), key)) {
             return;
         }
-        let _ = writeln!(self.out, "R: {text}");
+        if self.options.collect_reports {
+            self.outcome.reports.push(text);
+        } else {
+            let _ = writeln!(self.out, "R: {text}");
+        }
         self.promise_kept(&bundle.name, promise, &bindings);
     }
 
