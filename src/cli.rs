@@ -9,7 +9,7 @@ use regex::Regex;
 use crate::ast::{Policy, Rval};
 use crate::check;
 use crate::error::{Error, exit};
-use crate::eval::{self, Options};
+use crate::eval::{self, Options, log::Log};
 use crate::load::{self, Loaded};
 use crate::show::Show;
 
@@ -59,7 +59,8 @@ struct RunArgs {
     /// $CFENGINE_TEST_OVERRIDE_PROCDIR when that is set.
     #[arg(long, value_name = "DIR")]
     sysroot: Option<PathBuf>,
-    /// Log decisions (promises skipped) on standard error.
+    /// Log decisions on standard error: files loaded, passes, promises
+    /// skipped and why, references left unresolved.
     #[arg(short, long)]
     verbose: bool,
     /// After the run, print the variables as `cf-agent
@@ -125,6 +126,10 @@ fn run(args: RunArgs) -> i32 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    let log = Log::new(args.verbose);
+    for (path, _) in &loaded.sources {
+        log.file_loaded(path);
+    }
     // cf-agent reports an input that does not resolve and runs on.
     for error in &loaded.unresolved {
         report(error, &loaded);

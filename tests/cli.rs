@@ -330,3 +330,58 @@ fn show_options_check_their_arguments() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stdout(&output).contains("Class name "));
 }
+
+#[test]
+fn verbose_logs_decisions_on_stderr_only() {
+    let text = "bundle agent main\n{\nvars:\n\
+                \"a\" string => \"$(nosuch)\";\n\
+                \"b\" string => \"x\", if => \"nope\";\n\
+                \"c_$(missing)\" string => \"y\";\n\
+                files:\n\"/tmp/x\" create => \"true\";\n\
+                reports:\nnope::\n\"never\";\nany::\n\"r $(zz)\";\n}\n";
+    let file = policy_file("verbose.cf", text);
+    let quiet = cfmini(&["run", &file]);
+    let output = cfmini(&["run", "-v", &file]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "R: r $(zz)\n");
+    assert_eq!(stdout(&output), stdout(&quiet));
+    assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+
+    let log = stderr(&output);
+    let expected = [
+        format!("verbose: loaded policy file '{file}'"),
+        "verbose: agent bundle 'main': pass 1 of 3".into(),
+        "verbose: agent bundle 'main': pass 3 of 3".into(),
+        format!(
+            "verbose: {file}:5: skipping vars promise 'b' in bundle 'main' \
+             because constraint 'if => \"nope\"' is not met"
+        ),
+        format!(
+            "verbose: {file}:11: skipping reports promise 'never' in bundle \
+             'main' because class guard 'nope' does not hold"
+        ),
+        "verbose: skipping 'files' promises in bundle 'main': cfmini does \
+         not change the machine"
+            .into(),
+        format!(
+            "verbose: {file}:6: variable 'c_$(missing)' in bundle 'main' \
+             stays undefined: '$(missing)' does not resolve"
+        ),
+        format!(
+            "verbose: {file}:13: report 'r $(zz)' printed with '$(zz)' \
+             unresolved"
+        ),
+        "verbose: variable 'default:main.a' keeps '$(nosuch)' unresolved at \
+         the end of the run"
+            .into(),
+    ];
+    for line in expected {
+        assert!(
+            log.lines().any(|l| l == line),
+            "missing {line:?} in:\n{log}"
+        );
+    }
+    assert!(log.lines().all(|l| l.starts_with("verbose: ")), "{log}");
+    let undefined = log.lines().filter(|l| l.contains("stays undefined"));
+    assert_eq!(undefined.count(), 1, "{log}");
+}

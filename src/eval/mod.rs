@@ -20,12 +20,13 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 mod frame;
+pub mod log;
 mod lookup;
 mod outcome;
 mod state;
 mod tags;
 
-use crate::ast::{Bundle, Policy, Promise, Rval};
+use crate::ast::{Attribute, Bundle, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
 use crate::error::{Error, ErrorKind};
 use crate::expand;
@@ -35,6 +36,7 @@ use crate::value::{Str, Value};
 
 use frame::{Frame, Pending, Truth};
 pub use frame::{int_text, real_text};
+use log::{Log, Skip};
 pub use state::{State, StateClass, StateVar};
 
 /// The number of passes cf-agent makes over a bundle.
@@ -122,6 +124,7 @@ pub fn run(
     let mut evaluator = Evaluator::new(policy, file, options, out);
     evaluator.run()?;
     let state = evaluator.final_state();
+    evaluator.log.unresolved_values(&state);
     evaluator.outcome.state = state;
     Ok(evaluator.outcome)
 }
@@ -140,6 +143,7 @@ pub fn expand_inputs(
     let mut sink = std::io::sink();
     let mut evaluator = Evaluator::new(policy, file, options, &mut sink);
     evaluator.quiet = true;
+    evaluator.log = Log::new(false);
     for _ in 0..RESOLVE_ROUNDS {
         if evaluator.resolve().is_err() {
             break;
@@ -186,6 +190,7 @@ struct Evaluator<'a> {
     calls: RefCell<HashMap<String, Value>>,
     /// The tags and comments of what the policy defined.
     notes: state::Notes,
+    log: Log,
     outcome: Outcome,
     /// Keep errors off standard error, for evaluating ahead of the run.
     quiet: bool,
@@ -211,6 +216,7 @@ impl<'a> Evaluator<'a> {
             files: policy_files(policy),
             calls: RefCell::default(),
             notes: state::Notes::default(),
+            log: Log::new(options.verbose),
             outcome: Outcome::default(),
             quiet: false,
         };
@@ -260,7 +266,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn run(&mut self) -> Result<(), Error> {
-        for _ in 0..RESOLVE_ROUNDS {
+        for round in 1..=RESOLVE_ROUNDS {
+            self.log.resolve_round(round);
             self.resolve()?;
         }
 
@@ -381,6 +388,7 @@ impl<'a> Evaluator<'a> {
             _ => &AGENT_PASS,
         };
         for pass in 1..=PASSES {
+            self.log.pass(bundle, pass);
             for promise_type in steps {
                 self.run_section(bundle, promise_type, pass)?;
             }
@@ -417,16 +425,9 @@ impl<'a> Evaluator<'a> {
     }
 
     fn log_skipped_types(&self, bundle: &Bundle) {
-        if !self.options.verbose {
-            return;
-        }
         for section in &bundle.sections {
             if !EVALUATED_TYPES.contains(&&*section.promise_type) {
-                eprintln!(
-                    "verbose: skipping '{}' promises in bundle '{}': cfmini \
-                     does not change the machine",
-                    section.promise_type, bundle.name
-                );
+                self.log.skipped_type(bundle, &section.promise_type);
             }
         }
     }
@@ -461,6 +462,8 @@ impl<'a> Evaluator<'a> {
         // A guard without variables holds or not for every iteration.
         let guard_varies = guard.contains('$');
         if !guard_varies && !self.guard_holds(guard, &scope, &Vec::new()) {
+            let skip = Skip::Context(guard);
+            self.log.skipped(bundle, promise_type, promise, skip);
             return Ok(());
         }
         let iterations = match self.iterations(bundle, promise) {
@@ -472,6 +475,9 @@ impl<'a> Evaluator<'a> {
         };
         for bindings in iterations {
             if guard_varies && !self.guard_holds(guard, &scope, &bindings) {
+                let guard = self.frame(&scope, &bindings).expand(guard).text;
+                let skip = Skip::Context(&guard);
+                self.log.skipped(bundle, promise_type, promise, skip);
                 continue;
             }
             // Conditions see the promiser as `this.promiser`, reports
@@ -480,8 +486,12 @@ impl<'a> Evaluator<'a> {
             let promiser = frame.expand(&promise.promiser).text;
             let conditional = with_promiser(&bindings, &promiser);
             match self.conditions(promise, &scope, &conditional, pass) {
-                Ok(true) => {}
-                Ok(false) => continue,
+                Ok(None) => {}
+                Ok(Some(attribute)) => {
+                    let skip = Skip::Condition(attribute);
+                    self.log.skipped(bundle, promise_type, promise, skip);
+                    continue;
+                }
                 Err(message) => {
                     if pass == PASSES {
                         self.fail(bundle, promise, message);
@@ -597,17 +607,17 @@ impl<'a> Evaluator<'a> {
             || self.local_classes.last().is_some_and(|c| c.contains(name))
     }
 
-    /// Whether `if`, `ifvarclass` and `unless` let the promise run in
-    /// this pass. An unresolved `if` is false. An unresolved `unless`
-    /// waits for the last pass and then lets the promise run, as in
-    /// cf-agent. A function that fails in a condition is an error.
-    fn conditions(
+    /// Which of `if`, `ifvarclass` and `unless` stops the promise in
+    /// this pass, if any. An unresolved `if` is false. An unresolved
+    /// `unless` waits for the last pass and then lets the promise run, as
+    /// in cf-agent. A function that fails in a condition is an error.
+    fn conditions<'p>(
         &self,
-        promise: &Promise,
+        promise: &'p Promise,
         scope: &str,
         bindings: &Bindings,
         pass: usize,
-    ) -> Result<bool, String> {
+    ) -> Result<Option<&'p Attribute>, String> {
         let frame = self.frame(scope, bindings);
         for attribute in &promise.attributes {
             let wanted = match &*attribute.name {
@@ -622,10 +632,10 @@ impl<'a> Evaluator<'a> {
                 Truth::Failed(message) => return Err(message),
             };
             if holds != wanted {
-                return Ok(false);
+                return Ok(Some(attribute));
             }
         }
-        Ok(true)
+        Ok(None)
     }
 
     fn run_vars(
@@ -639,6 +649,10 @@ impl<'a> Evaluator<'a> {
         let scope = &*bundle.name;
         let name = self.frame(scope, bindings).expand(&promise.promiser);
         if !name.complete {
+            if pass == PASSES {
+                let frame = self.frame(scope, bindings);
+                self.log.undefined(bundle, promise, &frame);
+            }
             return;
         }
         let bindings = &with_promiser(bindings, &name.text);
@@ -683,6 +697,9 @@ impl<'a> Evaluator<'a> {
                 let note = frame.note(promise);
                 self.define_var(&target, &name.text, value, note);
                 self.promise_kept(scope, promise, bindings);
+            }
+            Ok(None) if pass == PASSES => {
+                self.log.undefined(bundle, promise, &frame)
             }
             Ok(None) => {}
             Err(message) if pass == PASSES => {
@@ -839,6 +856,9 @@ impl<'a> Evaluator<'a> {
         let key = format!("reports\0{text}\0{guard}");
         if !self.done.insert((bundle.name.clone(), key)) {
             return;
+        }
+        if waits {
+            self.log.unresolved_report(bundle, promise, &text);
         }
         if self.options.collect_reports {
             self.outcome.reports.push(text);
