@@ -3,13 +3,15 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use regex::Regex;
 
 use crate::ast::{Policy, Rval};
 use crate::check;
 use crate::error::{Error, exit};
-use crate::eval::{self, Options};
+use crate::eval::{self, Options, log::Log};
 use crate::load::{self, Loaded};
+use crate::show::Show;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -40,6 +42,7 @@ enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("show").multiple(true)))]
 struct RunArgs {
     /// The policy file.
     file: PathBuf,
@@ -56,9 +59,25 @@ struct RunArgs {
     /// $CFENGINE_TEST_OVERRIDE_PROCDIR when that is set.
     #[arg(long, value_name = "DIR")]
     sysroot: Option<PathBuf>,
-    /// Log decisions (promises skipped) on standard error.
+    /// Log decisions on standard error: files loaded, passes, promises
+    /// skipped and why, references left unresolved.
     #[arg(short, long)]
     verbose: bool,
+    /// After the run, print the variables as `cf-agent
+    /// --show-evaluated-vars` does; with REGEX, only those whose name
+    /// (`default:bundle.name`) it matches.
+    #[arg(long, value_name = "REGEX", group = "show", num_args = 0..=1)]
+    #[arg(require_equals = true, default_missing_value = "")]
+    show_vars: Option<String>,
+    /// After the run, print the global classes as `cf-agent
+    /// --show-evaluated-classes` does; with REGEX, only those it matches.
+    #[arg(long, value_name = "REGEX", group = "show", num_args = 0..=1)]
+    #[arg(require_equals = true, default_missing_value = "")]
+    show_classes: Option<String>,
+    /// With --show-vars or --show-classes: print one JSON object holding
+    /// the reports and the state, with typed values, instead of text.
+    #[arg(long, requires = "show")]
+    json: bool,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -81,6 +100,13 @@ pub fn main() -> i32 {
 }
 
 fn run(args: RunArgs) -> i32 {
+    let show = match show_options(&args) {
+        Ok(show) => show,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
     let sysroot = args.sysroot.unwrap_or_else(default_sysroot);
     if !sysroot.is_dir() {
         let message =
@@ -94,11 +120,16 @@ fn run(args: RunArgs) -> i32 {
         negations: args.negate,
         bundlesequence: args.bundlesequence,
         verbose: args.verbose,
+        collect_reports: args.json,
     };
     let loaded = match load_checked(&args.file, &options) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    let log = Log::new(args.verbose);
+    for (path, _) in &loaded.sources {
+        log.file_loaded(path);
+    }
     // cf-agent reports an input that does not resolve and runs on.
     for error in &loaded.unresolved {
         report(error, &loaded);
@@ -107,6 +138,13 @@ fn run(args: RunArgs) -> i32 {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = eval::run(&loaded.policy, &args.file, &options, &mut out);
+    if let Ok(outcome) = &result {
+        let text = match args.json {
+            true => show.json(&outcome.state, &outcome.reports),
+            false => show.tables(&outcome.state),
+        };
+        let _ = out.write_all(text.as_bytes());
+    }
     let _ = out.flush();
     match result {
         Ok(outcome)
@@ -117,6 +155,34 @@ fn run(args: RunArgs) -> i32 {
         Ok(_) => exit::FAILED,
         Err(e) => report(&e, &loaded),
     }
+}
+
+/// The regexes of `--show-vars` and `--show-classes`.
+fn show_options(args: &RunArgs) -> Result<Show, String> {
+    Ok(Show {
+        vars: compile("--show-vars", &args.show_vars)?,
+        classes: compile("--show-classes", &args.show_classes)?,
+    })
+}
+
+fn compile(
+    option: &str,
+    pattern: &Option<String>,
+) -> Result<Option<Regex>, String> {
+    let Some(pattern) = pattern else {
+        return Ok(None);
+    };
+    Regex::new(pattern).map(Some).map_err(|e| {
+        // The last line of the message says what is wrong; the ones
+        // before draw the pattern with a caret.
+        let text = e.to_string();
+        let why = text
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim_start_matches("error: ");
+        format!("invalid regex '{pattern}' in {option}: {why}")
+    })
 }
 
 fn check(file: &Path) -> i32 {

@@ -3,8 +3,8 @@
 //! The stages, in the order a policy meets them: [`load`] reads files and
 //! [`parse`] turns their text into the [`ast`]; [`eval`] runs the
 //! bundlesequence over [`value`]s with the help of [`expand`],
-//! [`classes`] and the [`builtins`]; [`cli`] ties them to the command
-//! line.
+//! [`classes`] and the [`builtins`]; [`show`] prints the state a run
+//! leaves; [`cli`] ties them to the command line.
 #![deny(missing_docs)]
 
 pub mod ast;
@@ -20,6 +20,7 @@ pub mod load;
 pub mod macros;
 pub mod parse;
 pub mod scan;
+pub mod show;
 pub mod syntax;
 pub mod system;
 pub mod value;

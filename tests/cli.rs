@@ -229,3 +229,176 @@ fn sequence_entry_of_another_namespace_stops_before_any_bundle_runs() {
     assert_eq!(stdout(&output), "");
     assert!(stderr(&output).contains("bundle 'b' in the bundlesequence"));
 }
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}):\n{}\n{}", stdout(output), stderr(output))
+    })
+}
+
+// The values and tags below are those of tests/show/*.expected, which
+// cf-agent printed.
+#[test]
+fn json_holds_the_reports_and_the_shown_state_with_typed_values() {
+    let output = cfmini(&[
+        "run",
+        "tests/show/values.cf",
+        "--show-vars=^default:(main|lists)\\.",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let state = json(&output);
+    assert_eq!(state["reports"], serde_json::json!(["ran"]));
+    assert!(state.get("classes").is_none(), "classes were not asked for");
+    let vars = &state["vars"];
+    let table = std::fs::read_to_string("tests/show/values.expected");
+    let rows = table
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            l.starts_with("default:main.") || l.starts_with("default:lists.")
+        })
+        .count();
+    assert_eq!(vars.as_object().map(|v| v.len()), Some(rows));
+    let value = |name: &str| vars[name]["value"].clone();
+    assert_eq!(value("default:main.int_k"), 2000);
+    assert_eq!(value("default:main.int_inf"), 999_999_999);
+    assert_eq!(value("default:main.real"), 0.5);
+    assert_eq!(value("default:main.quoted"), "say \"hi\" to a\\back\\slash");
+    // The table says <non-printable>; JSON has the text.
+    assert_eq!(value("default:main.accent"), "café");
+    assert_eq!(value("default:lists.i"), serde_json::json!([1000, 2, -3]));
+    assert_eq!(value("default:lists.none"), serde_json::json!([]));
+    assert_eq!(
+        value("default:main.data"),
+        serde_json::json!({"a": [1, 2.5, "x"], "b": 1, "n": null, "t": true})
+    );
+    assert_eq!(vars["default:main.real"]["type"], "real");
+    assert_eq!(vars["default:lists.r"]["type"], "rlist");
+    assert_eq!(
+        vars["default:main.plain"],
+        serde_json::json!({"type": "string", "value": "hello", "tags": ["source=promise"]})
+    );
+}
+
+#[test]
+fn json_classes_carry_tags_and_comments() {
+    let output = cfmini(&[
+        "run",
+        "tests/show/tags.cf",
+        "-D",
+        "cli_class",
+        "--show-classes=^(main_first|g_tagged|cli_class)$",
+        "--show-vars=^default:main\\.(tagged|iterated)$",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let state = json(&output);
+    let expected = serde_json::json!({
+        "reports": [],
+        "vars": {
+            "default:main.iterated": {
+                "type": "string",
+                "value": "x",
+                "tags": ["source=promise", "last=two"],
+                "comment": "c two"
+            },
+            "default:main.tagged": {
+                "type": "string",
+                "value": "t",
+                "tags": [
+                    "source=promise", "inventory", "attribute_name=My value",
+                    "zz", "aa"
+                ]
+            }
+        },
+        "classes": {
+            "cli_class": {"tags": ["source=environment"]},
+            "g_tagged": {"tags": ["source=promise", "t=computed", "inventory"]},
+            "main_first": {"tags": ["source=promise", "first"], "comment": "first"}
+        }
+    });
+    assert_eq!(state, expected);
+}
+
+#[test]
+fn show_options_check_their_arguments() {
+    let policy = "tests/show/values.cf";
+    let output = cfmini(&["run", policy, "--show-vars=("]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("invalid regex '(' in --show-vars: unclosed group"),
+        "{message}"
+    );
+    assert!(stdout(&output).is_empty(), "nothing runs");
+
+    let output = cfmini(&["run", policy, "--json"]);
+    assert_eq!(output.status.code(), Some(2));
+
+    let help = stdout(&cfmini(&["run", "--help"]));
+    for option in ["--show-vars[=<REGEX>]", "--show-classes[=<REGEX>]"] {
+        assert!(help.contains(option), "{help}");
+    }
+    assert!(help.contains("--json"), "{help}");
+
+    // Without `=`, the next word is not taken for a regex.
+    let output = cfmini(&["run", "--show-classes", policy]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("Class name "));
+}
+
+#[test]
+fn verbose_logs_decisions_on_stderr_only() {
+    let text = "bundle agent main\n{\nvars:\n\
+                \"a\" string => \"$(nosuch)\";\n\
+                \"b\" string => \"x\", if => \"nope\";\n\
+                \"c_$(missing)\" string => \"y\";\n\
+                files:\n\"/tmp/x\" create => \"true\";\n\
+                reports:\nnope::\n\"never\";\nany::\n\"r $(zz)\";\n}\n";
+    let file = policy_file("verbose.cf", text);
+    let quiet = cfmini(&["run", &file]);
+    let output = cfmini(&["run", "-v", &file]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "R: r $(zz)\n");
+    assert_eq!(stdout(&output), stdout(&quiet));
+    assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+
+    let log = stderr(&output);
+    let expected = [
+        format!("verbose: loaded policy file '{file}'"),
+        "verbose: agent bundle 'main': pass 1 of 3".into(),
+        "verbose: agent bundle 'main': pass 3 of 3".into(),
+        format!(
+            "verbose: {file}:5: skipping vars promise 'b' in bundle 'main' \
+             because constraint 'if => \"nope\"' is not met"
+        ),
+        format!(
+            "verbose: {file}:11: skipping reports promise 'never' in bundle \
+             'main' because class guard 'nope' does not hold"
+        ),
+        "verbose: skipping 'files' promises in bundle 'main': cfmini does \
+         not change the machine"
+            .into(),
+        format!(
+            "verbose: {file}:6: variable 'c_$(missing)' in bundle 'main' \
+             stays undefined: '$(missing)' does not resolve"
+        ),
+        format!(
+            "verbose: {file}:13: report 'r $(zz)' printed with '$(zz)' \
+             unresolved"
+        ),
+        "verbose: variable 'default:main.a' keeps '$(nosuch)' unresolved at \
+         the end of the run"
+            .into(),
+    ];
+    for line in expected {
+        assert!(
+            log.lines().any(|l| l == line),
+            "missing {line:?} in:\n{log}"
+        );
+    }
+    assert!(log.lines().all(|l| l.starts_with("verbose: ")), "{log}");
+    let undefined = log.lines().filter(|l| l.contains("stays undefined"));
+    assert_eq!(undefined.count(), 1, "{log}");
+}

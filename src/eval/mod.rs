@@ -20,8 +20,11 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 mod frame;
+pub mod log;
 mod lookup;
 mod outcome;
+mod state;
+mod tags;
 
 use crate::ast::{Attribute, Bundle, DEFAULT_NAMESPACE, Policy, Promise, Rval};
 use crate::classes::{self, ClassSet, canonify};
@@ -33,7 +36,9 @@ use crate::value::{Str, Value};
 
 use frame::{Frame, Pending, Truth};
 pub use frame::{int_text, real_text};
+use log::{Log, Skip};
 use lookup::{Qualify, namespace_of};
+pub use state::{State, StateClass, StateVar};
 
 /// The number of passes cf-agent makes over a bundle.
 const PASSES: usize = 3;
@@ -98,6 +103,8 @@ pub struct Options {
     pub bundlesequence: Option<Vec<String>>,
     /// Log decisions on standard error.
     pub verbose: bool,
+    /// Keep report texts in the outcome instead of writing them out.
+    pub collect_reports: bool,
 }
 
 /// The outcome of a run.
@@ -105,6 +112,10 @@ pub struct Options {
 pub struct Outcome {
     /// Errors met while the policy ran, such as failed function calls.
     pub errors: Vec<String>,
+    /// The variables and classes the run left.
+    pub state: State,
+    /// The report texts, when [`Options::collect_reports`] is set.
+    pub reports: Vec<String>,
 }
 
 /// Runs the policy's bundlesequence, writing reports to `out`.
@@ -116,6 +127,9 @@ pub fn run(
 ) -> Result<Outcome, Error> {
     let mut evaluator = Evaluator::new(policy, file, options, out);
     evaluator.run()?;
+    let state = evaluator.final_state();
+    evaluator.log.unresolved_values(&state);
+    evaluator.outcome.state = state;
     Ok(evaluator.outcome)
 }
 
@@ -133,6 +147,7 @@ pub fn expand_inputs(
     let mut sink = std::io::sink();
     let mut evaluator = Evaluator::new(policy, file, options, &mut sink);
     evaluator.quiet = true;
+    evaluator.log = Log::new(false);
     for _ in 0..RESOLVE_ROUNDS {
         if evaluator.resolve().is_err() {
             break;
@@ -182,6 +197,9 @@ struct Evaluator<'a> {
     reported: HashSet<String>,
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
+    /// The tags and comments of what the policy defined.
+    notes: state::Notes,
+    log: Log,
     outcome: Outcome,
     /// Keep errors off standard error, for evaluating ahead of the run.
     quiet: bool,
@@ -209,11 +227,14 @@ impl<'a> Evaluator<'a> {
             reported: HashSet::new(),
             files: policy_files(policy),
             calls: RefCell::default(),
+            notes: state::Notes::default(),
+            log: Log::new(options.verbose),
             outcome: Outcome::default(),
             quiet: false,
             returns: Vec::new(),
         };
         evaluator.discover_system(file);
+        evaluator.note_system_classes();
         evaluator
     }
 
@@ -240,6 +261,7 @@ impl<'a> Evaluator<'a> {
             self.set_var("const", name, Value::string(value));
         }
         self.set_var("const", "endl", Value::string("\n"));
+        self.set_var("const", "dirsep", Value::string("/"));
     }
 
     fn add_policy_paths(&mut self, file: &Path) {
@@ -258,7 +280,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn run(&mut self) -> Result<(), Error> {
-        for _ in 0..RESOLVE_ROUNDS {
+        for round in 1..=RESOLVE_ROUNDS {
+            self.log.resolve_round(round);
             self.resolve()?;
         }
 
@@ -386,7 +409,6 @@ impl<'a> Evaluator<'a> {
         let returned = self.returns.pop().unwrap_or_default();
         self.local_classes.pop();
         self.depth -= 1;
-        self.unbind_parameters(bundle);
         result.map(|()| returned)
     }
 
@@ -397,6 +419,7 @@ impl<'a> Evaluator<'a> {
             _ => &AGENT_PASS,
         };
         for pass in 1..=PASSES {
+            self.log.pass(bundle, pass);
             for promise_type in steps {
                 self.run_section(bundle, promise_type, pass)?;
             }
@@ -411,17 +434,8 @@ impl<'a> Evaluator<'a> {
     fn bind_parameters(&mut self, bundle: &Bundle, args: Vec<Value>) {
         let scope = bundle.scope();
         for (param, value) in bundle.params.iter().zip(args) {
-            self.set_var(&scope, param, value);
-        }
-    }
-
-    /// Parameters live as long as the call: cf-agent leaves
-    /// `$(bundle.param)` unresolved once the bundle has run.
-    fn unbind_parameters(&mut self, bundle: &Bundle) {
-        if let Some(vars) = self.vars.get_mut(&bundle.scope()) {
-            for param in &bundle.params {
-                vars.shift_remove(param);
-            }
+            let note = state::Note::default();
+            self.define_var(&scope, param, value, note);
         }
     }
 
@@ -443,16 +457,9 @@ impl<'a> Evaluator<'a> {
     }
 
     fn log_skipped_types(&self, bundle: &Bundle) {
-        if !self.options.verbose {
-            return;
-        }
         for section in &bundle.sections {
             if !EVALUATED_TYPES.contains(&&*section.promise_type) {
-                eprintln!(
-                    "verbose: skipping '{}' promises in bundle '{}': cfmini \
-                     does not change the machine",
-                    section.promise_type, bundle.name
-                );
+                self.log.skipped_type(bundle, &section.promise_type);
             }
         }
     }
@@ -487,6 +494,8 @@ impl<'a> Evaluator<'a> {
         // A guard without variables holds or not for every iteration.
         let guard_varies = guard.contains('$');
         if !guard_varies && !self.guard_holds(guard, &scope, &Vec::new()) {
+            let skip = Skip::Context(guard);
+            self.log.skipped(bundle, promise_type, promise, skip);
             return Ok(());
         }
         let iterations = match self.iterations(bundle, promise) {
@@ -498,6 +507,9 @@ impl<'a> Evaluator<'a> {
         };
         for bindings in iterations {
             if guard_varies && !self.guard_holds(guard, &scope, &bindings) {
+                let guard = self.frame(&scope, &bindings).expand(guard).text;
+                let skip = Skip::Context(&guard);
+                self.log.skipped(bundle, promise_type, promise, skip);
                 continue;
             }
             // Conditions see the promiser as `this.promiser`, reports
@@ -506,8 +518,12 @@ impl<'a> Evaluator<'a> {
             let promiser = frame.expand(&promise.promiser).text;
             let conditional = with_promiser(&bindings, &promiser);
             match self.conditions(promise, &scope, &conditional, pass) {
-                Ok(true) => {}
-                Ok(false) => continue,
+                Ok(None) => {}
+                Ok(Some(attribute)) => {
+                    let skip = Skip::Condition(attribute);
+                    self.log.skipped(bundle, promise_type, promise, skip);
+                    continue;
+                }
                 Err(message) => {
                     if pass == PASSES {
                         self.fail(bundle, promise, message);
@@ -643,17 +659,17 @@ impl<'a> Evaluator<'a> {
             || self.local_classes.last().is_some_and(|c| c.contains(bare))
     }
 
-    /// Whether `if`, `ifvarclass` and `unless` let the promise run in
-    /// this pass. An unresolved `if` is false. An unresolved `unless`
-    /// waits for the last pass and then lets the promise run, as in
-    /// cf-agent. A function that fails in a condition is an error.
-    fn conditions(
+    /// Which of `if`, `ifvarclass` and `unless` stops the promise in
+    /// this pass, if any. An unresolved `if` is false. An unresolved
+    /// `unless` waits for the last pass and then lets the promise run, as
+    /// in cf-agent. A function that fails in a condition is an error.
+    fn conditions<'p>(
         &self,
-        promise: &Promise,
+        promise: &'p Promise,
         scope: &str,
         bindings: &Bindings,
         pass: usize,
-    ) -> Result<bool, String> {
+    ) -> Result<Option<&'p Attribute>, String> {
         let frame = self.frame(scope, bindings);
         for attribute in &promise.attributes {
             let wanted = match &*attribute.name {
@@ -668,10 +684,10 @@ impl<'a> Evaluator<'a> {
                 Truth::Failed(message) => return Err(message),
             };
             if holds != wanted {
-                return Ok(false);
+                return Ok(Some(attribute));
             }
         }
-        Ok(true)
+        Ok(None)
     }
 
     fn run_vars(
@@ -686,6 +702,10 @@ impl<'a> Evaluator<'a> {
         let frame = self.frame(&scope, bindings).qualifying(Qualify::Own);
         let name = frame.expand(&promise.promiser);
         if !name.complete {
+            if pass == PASSES {
+                let frame = self.frame(&scope, bindings);
+                self.log.undefined(bundle, promise, &frame);
+            }
             return;
         }
         let bindings = &with_promiser(bindings, &name.text);
@@ -728,8 +748,12 @@ impl<'a> Evaluator<'a> {
                 self.fail(bundle, promise, message);
             }
             Ok(Some(value)) => {
-                self.set_var(&target, &name.text, value);
+                let note = frame.note(promise);
+                self.define_var(&target, &name.text, value, note);
                 self.promise_kept(&scope, promise, bindings);
+            }
+            Ok(None) if pass == PASSES => {
+                self.log.undefined(bundle, promise, &frame)
             }
             Ok(None) => {}
             Err(message) if pass == PASSES => {
@@ -762,6 +786,7 @@ impl<'a> Evaluator<'a> {
             _ => return,
         }
 
+        let note = frame.note(promise);
         let (classes, error) = frame.class_choice(promise, &name.text);
         if let Some(message) = error {
             self.fail(bundle, promise, message);
@@ -775,13 +800,15 @@ impl<'a> Evaluator<'a> {
         match self.local_classes.last_mut() {
             Some(local) if !global => local.extend(classes),
             _ => {
-                for class in classes {
-                    let class = match &*bundle.namespace {
+                let classes: Vec<String> = classes
+                    .into_iter()
+                    .map(|class| match &*bundle.namespace {
                         DEFAULT_NAMESPACE => class,
                         namespace => format!("{namespace}:{class}"),
-                    };
-                    self.global_classes.insert(class);
-                }
+                    })
+                    .collect();
+                self.note_classes(&classes, note);
+                self.global_classes.extend(classes);
             }
         }
     }
@@ -843,6 +870,7 @@ impl<'a> Evaluator<'a> {
                     _ => ClassSet::new(),
                 };
                 let returned = self.run_bundle(callee, args, classes)?;
+                self.drop_parameters(callee);
                 self.use_result(bundle, promise, bindings, returned);
                 self.promise_kept(&scope, promise, bindings);
                 Ok(())
@@ -932,11 +960,16 @@ impl<'a> Evaluator<'a> {
         if !self.done.insert((scope.clone(), key)) {
             return;
         }
+        if waits {
+            self.log.unresolved_report(bundle, promise, &text);
+        }
         // A report that returns a value to the caller prints nothing.
         if let Some(index) = return_index {
             if let Some(returns) = self.returns.last_mut() {
                 returns.insert(index.into(), text.into());
             }
+        } else if self.options.collect_reports {
+            self.outcome.reports.push(text);
         } else {
             let _ = writeln!(self.out, "R: {text}");
         }
