@@ -18,6 +18,7 @@ pub mod expand;
 pub mod json;
 pub mod load;
 pub mod macros;
+pub mod mustache;
 pub mod parse;
 pub mod regex;
 pub mod scan;

@@ -217,6 +217,12 @@ impl Regex {
         all
     }
 
+    /// The pattern as written.
+    pub fn source(&self) -> &str {
+        let source = self.inner.as_str();
+        source.strip_prefix("(?U)").unwrap_or(source)
+    }
+
     /// The names of the groups, by number; `None` for unnamed ones.
     pub fn group_names(&self) -> &[Option<String>] {
         self.inner.capture_names()

@@ -107,6 +107,15 @@ impl Env for Frame<'_, '_> {
     fn class_holds(&self, expr: &str) -> bool {
         self.eval.class_expression(expr)
     }
+
+    fn set_array(&self, name: &str, pairs: Vec<(Str, Str)>) {
+        let (scope, base) = lookup::split_scope(self.scope, name);
+        let mut pending = self.eval.pending.borrow_mut();
+        for (key, value) in pairs {
+            let var = format!("{base}[{key}]");
+            pending.push((scope.into(), var, Value::string(value)));
+        }
+    }
 }
 
 impl Frame<'_, '_> {

@@ -137,6 +137,9 @@ struct Evaluator<'a> {
     reported: HashSet<String>,
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
+    /// Variables builtins define besides their result (`regextract`'s
+    /// array), by scope and name, set once the promise has run.
+    pending: RefCell<Vec<(Str, String, Value)>>,
     outcome: Outcome,
 }
 
@@ -159,6 +162,7 @@ impl<'a> Evaluator<'a> {
             reported: HashSet::new(),
             files: policy_files(policy),
             calls: RefCell::default(),
+            pending: RefCell::default(),
             outcome: Outcome::default(),
         };
         evaluator.discover_system(file);
@@ -439,8 +443,17 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => self.run_report(bundle, promise, &bindings, pass),
             }
+            self.set_pending();
         }
+        self.set_pending();
         Ok(())
+    }
+
+    /// Sets the variables builtins defined while the promise ran.
+    fn set_pending(&mut self) {
+        for (scope, name, value) in self.pending.take() {
+            self.set_var(&scope, &name, value);
+        }
     }
 
     /// Every combination of the lists and containers the promise
