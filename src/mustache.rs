@@ -17,7 +17,7 @@
 //! - a section or inverted section over a string, a number or null is
 //!   an error, and an empty object counts as true;
 //! - a closing tag closes the innermost open section, whatever it
-//!   names;
+//!   names, and a section named `.` finds nothing;
 //! - the character right after the opening delimiter decides the kind
 //!   of tag, so `{{ $x }}` names a variable `$x`;
 //! - a real prints with two decimals, and `{{.}}` or `{{x}}` of a
@@ -316,7 +316,11 @@ fn render_nodes<'d>(
                 iterates_keys,
                 body,
             } => {
-                let value = context.lookup(name);
+                // cf-agent finds nothing for a section named `.`.
+                let value = match name.as_str() {
+                    "." => None,
+                    name => context.lookup(name),
+                };
                 let section = Section {
                     name,
                     body,
@@ -396,7 +400,13 @@ impl<'d> Section<'d> {
     ) -> Result<(), String> {
         match value {
             None | Some(Data::Bool(false)) => Ok(()),
-            Some(Data::Bool(true)) => render_nodes(self.body, context, out),
+            // `{{.}}` inside a true section is `true`, as in cf-agent.
+            Some(value @ Data::Bool(true)) => {
+                context.stack.push(value);
+                let result = render_nodes(self.body, context, out);
+                context.stack.pop();
+                result
+            }
             Some(Data::Array(items)) => {
                 let children = items.iter().enumerate();
                 let children = children.map(|(i, item)| (i.to_string(), item));
@@ -517,6 +527,7 @@ mod tests {
         );
         assert_eq!(show("{{#eo}}EO{{/eo}}|{{^eo}}noEO{{/eo}}"), "EO|");
         assert_eq!(show("{{#o}}{{#k2}}{{.}}{{k}}{{/k2}}{{/o}}"), "1v2v");
+        assert_eq!(show("{{#l}}({{#.}}{{.}}{{/.}}){{/l}}"), "()()");
         assert_eq!(show("{{#n}}x{{/n}}"), "ERR");
         assert_eq!(show("{{^z}}x{{/z}}"), "ERR");
         assert_eq!(
