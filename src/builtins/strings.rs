@@ -177,7 +177,8 @@ fn strip_suffix<'t>(name: &'t str, suffix: &str) -> &'t str {
 }
 
 /// `string_mustache(template, container)`: the Mustache template
-/// rendered with the container (see [`crate::mustache`]). Without a
+/// rendered with the container (see [`crate::mustache`]); further
+/// arguments are ignored. Without a
 /// container cf-agent renders with `datastate()`, every variable and
 /// class, which cfmini does not provide, so that is an error.
 pub fn string_mustache(call: &Call) -> CallResult {
@@ -188,12 +189,8 @@ pub fn string_mustache(call: &Call) -> CallResult {
                         renders datastate(), which cfmini does not provide"
                 .to_string());
         }
-        2 => mustache_data(call)?,
-        n => {
-            return Err(format!(
-                "function 'string_mustache' takes 1 or 2 arguments, got {n}"
-            ));
-        }
+        // cf-agent ignores arguments past the container.
+        _ => mustache_data(call)?,
     };
     let text = mustache::render(call.string(0)?, &data)
         .map_err(|e| format!("function 'string_mustache': {e}"))?;
