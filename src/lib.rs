@@ -3,8 +3,9 @@
 //! The stages, in the order a policy meets them: [`load`] reads files and
 //! [`parse`] turns their text into the [`ast`]; [`eval`] runs the
 //! bundlesequence over [`value`]s with the help of [`expand`],
-//! [`classes`] and the [`builtins`]; [`show`] prints the state a run
-//! leaves; [`cli`] ties them to the command line.
+//! [`classes`] and the [`builtins`] (whose patterns [`regex`]
+//! compiles); [`show`] prints the state a run leaves; [`cli`] ties them
+//! to the command line.
 #![deny(missing_docs)]
 
 pub mod ast;
@@ -18,7 +19,9 @@ pub mod expand;
 pub mod json;
 pub mod load;
 pub mod macros;
+pub mod mustache;
 pub mod parse;
+pub mod regex;
 pub mod scan;
 pub mod show;
 pub mod syntax;

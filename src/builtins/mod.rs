@@ -10,9 +10,12 @@
 mod data;
 #[cfg(test)]
 mod fake;
+mod format;
 mod logic;
 pub mod network;
+mod patterns;
 mod strings;
+mod time;
 
 use std::path::Path;
 use std::rc::Rc;
@@ -37,6 +40,10 @@ pub trait Env {
     fn class_holds(&self, _expr: &str) -> bool {
         false
     }
+
+    /// Defines the classic array `name` where the call is, one string
+    /// variable `name[key]` for each pair, as `regextract` does.
+    fn set_array(&self, _name: &str, _pairs: Vec<(Str, Str)>) {}
 }
 
 /// One call of a builtin: its evaluated arguments and the environment.
@@ -105,6 +112,16 @@ pub static TABLE: &[Builtin] = &[
         run: logic::and,
     },
     Builtin {
+        name: "basename",
+        min_args: 1,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the last component of a path, without a suffix",
+        example: r#"basename("/etc/ssh/sshd_config.d/", ".d")"#,
+        yields: "sshd_config",
+        run: strings::basename,
+    },
+    Builtin {
         name: "canonify",
         min_args: 1,
         max_args: Some(1),
@@ -113,6 +130,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"canonify("a-b c.d")"#,
         yields: "a_b_c_d",
         run: strings::canonify,
+    },
+    Builtin {
+        name: "canonifyuniquely",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "canonify() of the string, _ and its SHA-1",
+        example: r#"canonifyuniquely("a b")"#,
+        yields: "a_b_7dbde93504122a707f849f2c12bdd9de71b41929",
+        run: strings::canonifyuniquely,
     },
     Builtin {
         name: "concat",
@@ -125,6 +152,36 @@ pub static TABLE: &[Builtin] = &[
         run: strings::concat,
     },
     Builtin {
+        name: "data_regextract",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Data,
+        doc: "the groups of the first match, by number or name",
+        example: r#"data_regextract("(?<key>\\w+)=(\\d+)", "x port=22")"#,
+        yields: r#"{"0":"port=22","2":"22","key":"port"}"#,
+        run: patterns::data_regextract,
+    },
+    Builtin {
+        name: "dirname",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the path without its last component",
+        example: r#"dirname("/etc/ssh/sshd_config")"#,
+        yields: "/etc/ssh",
+        run: strings::dirname,
+    },
+    Builtin {
+        name: "escape",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the string with a backslash before every non-alphanumeric character",
+        example: r#"escape("a.b[1]")"#,
+        yields: r#"a\.b\[1\]"#,
+        run: strings::escape,
+    },
+    Builtin {
         name: "format",
         min_args: 1,
         max_args: None,
@@ -132,7 +189,7 @@ pub static TABLE: &[Builtin] = &[
         doc: "the template with printf-style conversions filled in",
         example: r#"format("%d-%5s|%-3s|%.2f", 7, "x", "y", "3.14159")"#,
         yields: "7-    x|y  |3.14",
-        run: strings::format,
+        run: format::format,
     },
     Builtin {
         name: "getindices",
@@ -155,6 +212,26 @@ pub static TABLE: &[Builtin] = &[
         run: data::getvalues,
     },
     Builtin {
+        name: "hash",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the md5, sha1, sha256, sha384 or sha512 digest in hex",
+        example: r#"hash("abc", "md5")"#,
+        yields: "900150983cd24fb0d6963f7d28e17f72",
+        run: strings::hash,
+    },
+    Builtin {
+        name: "hash_to_int",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Int,
+        doc: "an integer in a range chosen by the string's SHA-256",
+        example: r#"hash_to_int(0, 1000, "abc")"#,
+        yields: "874",
+        run: strings::hash_to_int,
+    },
+    Builtin {
         name: "isvariable",
         min_args: 1,
         max_args: Some(1),
@@ -173,6 +250,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"join("+", '[1, "a", true]')"#,
         yields: "1+a+true",
         run: data::join,
+    },
+    Builtin {
+        name: "lastnode",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the last piece of a string cut at a pattern",
+        example: r#"lastnode("a/b/c", "/")"#,
+        yields: "c",
+        run: patterns::lastnode,
     },
     Builtin {
         name: "length",
@@ -245,6 +332,66 @@ pub static TABLE: &[Builtin] = &[
         run: data::parsejson,
     },
     Builtin {
+        name: "regarray",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a pattern matches all of a value of an array",
+        example: r#"regarray('{"k": "22"}', "\d+")"#,
+        yields: "true",
+        run: patterns::regarray,
+    },
+    Builtin {
+        name: "regcmp",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a pattern matches the whole string",
+        example: r#"regcmp("[a-z]+\\d", "abc1")"#,
+        yields: "true",
+        run: patterns::regcmp,
+    },
+    Builtin {
+        name: "regex_replace",
+        min_args: 4,
+        max_args: Some(4),
+        returns: Returns::String,
+        doc: "the string with the first or every match of a pattern replaced",
+        example: r#"regex_replace("a-b-c", "-(.)", "<$1>", "g")"#,
+        yields: "a<b><c>",
+        run: patterns::regex_replace,
+    },
+    Builtin {
+        name: "regextract",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Class,
+        doc: "whether a pattern matches; its groups go to an array",
+        example: r#"regextract("(\\d+)", "port 22", "ex_groups")"#,
+        yields: "true",
+        run: patterns::regextract,
+    },
+    Builtin {
+        name: "reglist",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a pattern matches all of an item of a list",
+        example: r#"reglist('["a1", "b"]', "a\\d")"#,
+        yields: "true",
+        run: patterns::reglist,
+    },
+    Builtin {
+        name: "splitstring",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Slist,
+        doc: "the pieces of a string cut at a pattern, at most max",
+        example: r#"splitstring("a,b,c", ",", 2)"#,
+        yields: r#"{ "a", "b" }"#,
+        run: patterns::splitstring,
+    },
+    Builtin {
         name: "storejson",
         min_args: 1,
         max_args: Some(1),
@@ -263,6 +410,116 @@ pub static TABLE: &[Builtin] = &[
         example: r#"strcmp("a", "a")"#,
         yields: "true",
         run: logic::strcmp,
+    },
+    Builtin {
+        name: "strftime",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::String,
+        doc: "a time printed by a C strftime template",
+        example: r#"strftime("gmtime", "%Y-%m-%d %H:%M:%S %a", 0)"#,
+        yields: "1970-01-01 00:00:00 Thu",
+        run: time::strftime,
+    },
+    Builtin {
+        name: "string_downcase",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the string with ASCII letters in lower case",
+        example: r#"string_downcase("AbC")"#,
+        yields: "abc",
+        run: strings::string_downcase,
+    },
+    Builtin {
+        name: "string_head",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the first n bytes, or all but the last -n",
+        example: r#"string_head("abcdef", 3)"#,
+        yields: "abc",
+        run: strings::string_head,
+    },
+    Builtin {
+        name: "string_length",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Int,
+        doc: "the length in bytes",
+        example: r#"string_length("abc")"#,
+        yields: "3",
+        run: strings::string_length,
+    },
+    Builtin {
+        name: "string_mustache",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::String,
+        doc: "a Mustache template rendered with a container",
+        example: r#"string_mustache("{{#l}}<{{.}}>{{/l}}", '{"l": ["a", "b"]}')"#,
+        yields: "<a><b>",
+        run: strings::string_mustache,
+    },
+    Builtin {
+        name: "string_replace",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::String,
+        doc: "the string with every occurrence of a substring replaced",
+        example: r#"string_replace("a-b-c", "-", "+")"#,
+        yields: "a+b+c",
+        run: strings::string_replace,
+    },
+    Builtin {
+        name: "string_reverse",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the bytes in reverse order",
+        example: r#"string_reverse("abc")"#,
+        yields: "cba",
+        run: strings::string_reverse,
+    },
+    Builtin {
+        name: "string_split",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Slist,
+        doc: "the pieces of a string cut at a pattern, the rest in the last",
+        example: r#"string_split("a,b,c", ",", 2)"#,
+        yields: r#"{ "a", "b,c" }"#,
+        run: patterns::string_split,
+    },
+    Builtin {
+        name: "string_tail",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the last n bytes, or all but the first -n",
+        example: r#"string_tail("abcdef", 3)"#,
+        yields: "def",
+        run: strings::string_tail,
+    },
+    Builtin {
+        name: "string_trim",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the string without leading and trailing blanks",
+        example: r#"string_trim("  a b  ")"#,
+        yields: "a b",
+        run: strings::string_trim,
+    },
+    Builtin {
+        name: "string_upcase",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the string with ASCII letters in upper case",
+        example: r#"string_upcase("AbC")"#,
+        yields: "ABC",
+        run: strings::string_upcase,
     },
 ];
 

@@ -1,21 +1,23 @@
-//! Builtins over strings: `concat`, `canonify` and cf-agent's
-//! printf-like `format`.
+//! Builtins over strings and paths: `concat`, `canonify`,
+//! `canonifyuniquely`, the `string_*` family (`string_mustache`
+//! renders through [`crate::mustache`]), `escape`, `dirname`,
+//! `basename`, `hash` and `hash_to_int`.
 //!
-//! `format` follows what cf-agent does with each conversion: `%d`, `%x`
-//! and `%o` read their argument like C's `strtol` and print its low 32
-//! bits (64 with `l`), `%f` reads like `strtod`, `%s` pads and cuts by
-//! bytes, and `%S` prints the slist or data variable its argument names.
-//! Other C conversions print `(unhandled format)`; a `%` that starts no
-//! conversion ends the result there.
-//!
-//! Known shortcomings: `%f` does not read hexadecimal reals (`0x1p3`),
-//! positional (`%1$s`) and `*` widths end the result instead of being
-//! honoured, `%ls` prints as `%s` (cf-agent's output there is garbled),
-//! and a precision that would cut a character in two cuts before it.
+//! cf-agent works on bytes: lengths, heads and tails count bytes, case
+//! changes touch ASCII letters only, and `string_reverse` reverses
+//! bytes. Where that cuts a character in two, cf-agent prints the raw
+//! bytes; cfmini keeps strings UTF-8, so each broken sequence prints as
+//! U+FFFD instead. `escape` puts a backslash before each character that
+//! is not an ASCII letter or digit, where cf-agent puts one before each
+//! byte of a multi-byte character.
 
-use super::{Call, CallResult, is_c_space, strtod, strtol};
-use crate::json;
-use crate::value::{ListKind, Value};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use super::{Call, CallResult, Collection, int, is_c_space};
+use crate::mustache;
+use crate::value::{Data, Value};
 
 /// `concat(s, ...)`: the strings one after another.
 pub fn concat(call: &Call) -> CallResult {
@@ -29,273 +31,225 @@ pub fn concat(call: &Call) -> CallResult {
 /// `canonify(s)`: `s` with every byte that is not an ASCII letter, digit
 /// or `_` replaced by `_`, so a two-byte character gives two.
 pub fn canonify(call: &Call) -> CallResult {
-    let text = call.string(0)?;
-    let canonical: String = text
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                b as char
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok(Value::string(canonical))
+    Ok(Value::string(canonical(call.string(0)?)))
 }
 
-/// The conversion characters that end a specification.
-const CONVERSIONS: &str = "diouxXeEfFgGaAcsSpn";
+fn canonical(text: &str) -> String {
+    let keep = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    text.bytes()
+        .map(|b| if keep(b) { b as char } else { '_' })
+        .collect()
+}
 
-/// Length modifiers cf-agent refuses; `l` is allowed.
-const REFUSED_MODIFIERS: &str = "hqLjzt";
+/// `canonifyuniquely(s)`: `canonify(s)`, `_` and the SHA-1 of `s`, so
+/// that two strings that canonify alike still differ.
+pub fn canonifyuniquely(call: &Call) -> CallResult {
+    let text = call.string(0)?;
+    let digest = hex(&Sha1::digest(text.as_bytes()));
+    Ok(Value::string(format!("{}_{digest}", canonical(text))))
+}
 
-/// `format(template, arg, ...)`: the template with each conversion
-/// replaced by the next argument; extra arguments are ignored.
-pub fn format(call: &Call) -> CallResult {
-    let mut rest = call.string(0)?;
-    let mut out = String::new();
-    let mut next_arg = 1;
-    while let Some(at) = rest.find('%') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at + 1..];
-        if let Some(after) = rest.strip_prefix('%') {
-            out.push('%');
-            rest = after;
-            continue;
-        }
+/// `string_upcase(s)`: ASCII letters in upper case.
+pub fn string_upcase(call: &Call) -> CallResult {
+    Ok(Value::string(call.string(0)?.to_ascii_uppercase()))
+}
 
-        let Some(end) = rest.find(|c| CONVERSIONS.contains(c)) else {
-            return Ok(Value::string(out));
-        };
-        let (spec, conversion) = (&rest[..end], rest.as_bytes()[end]);
-        rest = &rest[end + 1..];
-        if let Some(m) = spec.chars().find(|c| REFUSED_MODIFIERS.contains(*c)) {
-            return Err(format!(
-                "function 'format' does not allow modifier '{m}' in \
-                 '%{spec}{}'",
-                conversion as char
-            ));
-        }
-        if !spec.chars().all(|c| "-+ #0123456789.l".contains(c)) {
-            return Ok(Value::string(out));
-        }
-        if next_arg >= call.args.len() {
-            return Err("function 'format' has too few arguments".into());
-        }
+/// `string_downcase(s)`: ASCII letters in lower case.
+pub fn string_downcase(call: &Call) -> CallResult {
+    Ok(Value::string(call.string(0)?.to_ascii_lowercase()))
+}
 
-        out.push_str(&convert(call, spec, conversion, next_arg)?);
-        next_arg += 1;
+/// `string_length(s)`: the length in bytes.
+pub fn string_length(call: &Call) -> CallResult {
+    Ok(int(call.string(0)?.len() as i64))
+}
+
+/// `string_head(s, n)`: the first `n` bytes; a negative `n` drops the
+/// last `-n` instead.
+pub fn string_head(call: &Call) -> CallResult {
+    let text = call.string(0)?;
+    let end = kept_bytes(text.len(), call.int(1)?);
+    Ok(Value::string(bytes_text(&text.as_bytes()[..end])))
+}
+
+/// `string_tail(s, n)`: the last `n` bytes; a negative `n` drops the
+/// first `-n` instead.
+pub fn string_tail(call: &Call) -> CallResult {
+    let text = call.string(0)?;
+    let kept = kept_bytes(text.len(), call.int(1)?);
+    let start = text.len() - kept;
+    Ok(Value::string(bytes_text(&text.as_bytes()[start..])))
+}
+
+/// How many of `len` bytes a head or tail of `n` keeps.
+fn kept_bytes(len: usize, n: i64) -> usize {
+    let magnitude = usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX);
+    match n >= 0 {
+        true => magnitude.min(len),
+        false => len.saturating_sub(magnitude),
     }
-    out.push_str(rest);
+}
+
+/// Bytes as text, each broken UTF-8 sequence as U+FFFD.
+fn bytes_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `string_reverse(s)`: the bytes in reverse order.
+pub fn string_reverse(call: &Call) -> CallResult {
+    let mut bytes = call.string(0)?.as_bytes().to_vec();
+    bytes.reverse();
+    Ok(Value::string(bytes_text(&bytes)))
+}
+
+/// `string_trim(s)`: without leading and trailing blanks.
+pub fn string_trim(call: &Call) -> CallResult {
+    Ok(Value::string(call.string(0)?.trim_matches(is_c_space)))
+}
+
+/// `string_replace(s, match, replacement)`: every occurrence of the
+/// literal `match`, left to right and not overlapping, replaced; an
+/// empty `match` replaces nothing.
+pub fn string_replace(call: &Call) -> CallResult {
+    let (text, from) = (call.string(0)?, call.string(1)?);
+    if from.is_empty() {
+        return Ok(Value::string(text));
+    }
+    Ok(Value::string(text.replace(from, call.string(2)?)))
+}
+
+/// `escape(s)`: `s` with a backslash before every character that is not
+/// an ASCII letter or digit, so that it matches itself as a regular
+/// expression.
+pub fn escape(call: &Call) -> CallResult {
+    let mut out = String::new();
+    for c in call.string(0)?.chars() {
+        if !c.is_ascii_alphanumeric() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
     Ok(Value::string(out))
 }
 
-/// The widest field width or precision `format` pads to: wide enough
-/// for any report, small enough that `%999999999s` cannot fill memory.
-const MAX_FIELD_WIDTH: usize = 1 << 20;
-
-/// A parsed conversion specification, between `%` and the conversion.
-#[derive(Default)]
-struct Spec {
-    left: bool,
-    plus: bool,
-    space: bool,
-    alternate: bool,
-    zero: bool,
-    width: usize,
-    precision: Option<usize>,
-    long: bool,
+/// `dirname(path)`: the path without its last component, as C's
+/// `dirname` gives it (`.` for a bare name), but empty for an empty
+/// path, as cf-agent gives it.
+pub fn dirname(call: &Call) -> CallResult {
+    let path = call.string(0)?;
+    if path.is_empty() {
+        return Ok(Value::string(""));
+    }
+    let trimmed = path.trim_end_matches('/');
+    let dir = match trimmed.rfind('/') {
+        _ if trimmed.is_empty() => "/",
+        None => ".",
+        Some(slash) => match trimmed[..slash].trim_end_matches('/') {
+            "" => "/",
+            dir => dir,
+        },
+    };
+    Ok(Value::string(dir))
 }
 
-/// Parses flags, width, precision and `l`s; `None` if anything is left,
-/// which C's printf would print as it is.
-fn parse_spec(text: &str) -> Option<Spec> {
-    let mut spec = Spec::default();
-    let mut rest = text;
-    while let Some(flag) = rest.chars().next() {
-        match flag {
-            '-' => spec.left = true,
-            '+' => spec.plus = true,
-            ' ' => spec.space = true,
-            '#' => spec.alternate = true,
-            '0' => spec.zero = true,
-            _ => break,
+/// `basename(path, [suffix])`: the last component of the path, without
+/// `suffix` when it ends with it and is more than it.
+pub fn basename(call: &Call) -> CallResult {
+    let path = call.string(0)?;
+    let trimmed = path.trim_end_matches('/');
+    let base = match trimmed.rfind('/') {
+        _ if trimmed.is_empty() && !path.is_empty() => "/",
+        Some(slash) => &trimmed[slash + 1..],
+        None => trimmed,
+    };
+    let base = match call.args.len() > 1 {
+        true => strip_suffix(base, call.string(1)?),
+        false => base,
+    };
+    Ok(Value::string(base))
+}
+
+fn strip_suffix<'t>(name: &'t str, suffix: &str) -> &'t str {
+    match name.strip_suffix(suffix) {
+        Some(stem) if !stem.is_empty() => stem,
+        _ => name,
+    }
+}
+
+/// `string_mustache(template, container)`: the Mustache template
+/// rendered with the container (see [`crate::mustache`]); further
+/// arguments are ignored. Without a
+/// container cf-agent renders with `datastate()`, every variable and
+/// class, which cfmini does not provide, so that is an error.
+pub fn string_mustache(call: &Call) -> CallResult {
+    let data = match call.args.len() {
+        0 => return Err("function 'string_mustache' needs a template".into()),
+        1 => {
+            return Err("function 'string_mustache' without a container \
+                        renders datastate(), which cfmini does not provide"
+                .to_string());
         }
-        rest = &rest[1..];
-    }
-
-    let (width, after) = split_digits(rest);
-    spec.width = width.unwrap_or(0);
-    rest = after;
-    if let Some(after_dot) = rest.strip_prefix('.') {
-        let (precision, after) = split_digits(after_dot);
-        spec.precision = Some(precision.unwrap_or(0));
-        rest = after;
-    }
-    spec.long = rest.starts_with('l');
-    rest.trim_start_matches('l').is_empty().then_some(spec)
-}
-
-/// The number the leading digits of `text` spell, and what follows.
-fn split_digits(text: &str) -> (Option<usize>, &str) {
-    let end = text.bytes().take_while(u8::is_ascii_digit).count();
-    (text[..end].parse().ok(), &text[end..])
-}
-
-/// The text one conversion of argument `arg` prints.
-fn convert(
-    call: &Call,
-    text: &str,
-    conversion: u8,
-    arg: usize,
-) -> Result<String, String> {
-    let Some(spec) = parse_spec(text) else {
-        return Ok(format!("%{text}{}", conversion as char));
+        // cf-agent ignores arguments past the container.
+        _ => mustache_data(call)?,
     };
-    let widest = spec.width.max(spec.precision.unwrap_or(0));
-    if widest > MAX_FIELD_WIDTH {
-        return Err(format!(
-            "function 'format' allows fields of at most {MAX_FIELD_WIDTH} \
-             characters, got {widest} in '%{text}{}'",
-            conversion as char
-        ));
-    }
-    match conversion {
-        b's' => Ok(pad_text(&spec, call.string(arg)?)),
-        b'S' => Ok(pad_text(&spec, &collection_text(call, arg)?)),
-        b'd' => Ok(format_int(&spec, read_int(call.string(arg)?), 10)),
-        b'x' => Ok(format_int(&spec, read_int(call.string(arg)?), 16)),
-        b'o' => Ok(format_int(&spec, read_int(call.string(arg)?), 8)),
-        b'f' => Ok(format_real(&spec, strtod(call.string(arg)?))),
-        _ => Ok("(unhandled format)".into()),
-    }
+    let text = mustache::render(call.string(0)?, &data)
+        .map_err(|e| format!("function 'string_mustache': {e}"))?;
+    Ok(Value::string(text))
 }
 
-/// What `%S` prints for argument `arg`, which must name an slist
-/// (`{ "a", "b" }`, quotes escaped) or a data variable (one-line JSON).
-/// cf-agent takes neither inline JSON, nor values from `@(x)` or nested
-/// calls, nor ilists and rlists here.
-fn collection_text(call: &Call, arg: usize) -> Result<String, String> {
-    let name = call.string(arg)?;
-    match call.env.lookup(name) {
-        Some(Value::Data(d)) => Ok(json::to_compact(&d)),
-        Some(Value::List(ListKind::String, items)) => {
-            let quoted: Vec<String> = items
-                .iter()
-                .map(|item| format!("\"{}\"", item.replace('"', "\\\"")))
-                .collect();
-            Ok(format!("{{ {} }}", quoted.join(", ")))
+fn mustache_data(call: &Call) -> Result<Data, String> {
+    match call.collection(1)? {
+        Collection::Data(d) => Ok((*d).clone()),
+        Collection::List(items) => {
+            Ok(Data::Array(items.iter().cloned().map(Data::Str).collect()))
         }
-        Some(other) => Err(format!(
-            "function 'format' expected an slist or data variable for \
-             '%S', got {} variable '{name}'",
-            other.type_name()
-        )),
-        None => Err(call.missing(arg)),
     }
 }
 
-/// Pads or cuts text as `%s` does; width and precision count bytes.
-fn pad_text(spec: &Spec, text: &str) -> String {
-    let mut end = spec.precision.unwrap_or(text.len()).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    pad(spec, "", &text[..end], false)
-}
-
-/// `prefix` and `body` padded to the width: on the right when
-/// left-justified, with zeros between them when `zeros`, else with
-/// spaces on the left.
-fn pad(spec: &Spec, prefix: &str, body: &str, zeros: bool) -> String {
-    let len = prefix.len() + body.len();
-    let fill = spec.width.saturating_sub(len);
-    if spec.left {
-        format!("{prefix}{body}{}", " ".repeat(fill))
-    } else if zeros {
-        format!("{prefix}{}{body}", "0".repeat(fill))
-    } else {
-        format!("{}{prefix}{body}", " ".repeat(fill))
-    }
-}
-
-/// Reads an integer argument as C's `strtol` does, 0 when none.
-fn read_int(text: &str) -> i64 {
-    strtol(text.trim_start_matches(is_c_space)).map_or(0, |(n, _)| n)
-}
-
-/// Prints an integer in `base` as C's printf does for `d`, `x` or `o`,
-/// on 32 bits unless the specification says `l`.
-fn format_int(spec: &Spec, value: i64, base: u32) -> String {
-    let value = if spec.long {
-        value
-    } else {
-        i64::from(value as i32)
-    };
-    let (negative, magnitude) = match base {
-        10 => (value < 0, value.unsigned_abs()),
-        _ if spec.long => (false, value as u64),
-        _ => (false, u64::from(value as u32)),
-    };
-
-    let mut digits = match base {
-        16 => format!("{magnitude:x}"),
-        8 => format!("{magnitude:o}"),
-        _ => magnitude.to_string(),
-    };
-    if spec.precision == Some(0) && magnitude == 0 {
-        digits.clear();
-    }
-    if let Some(precision) = spec.precision {
-        digits = format!("{digits:0>precision$}");
-    }
-    if base == 8 && spec.alternate && !digits.starts_with('0') {
-        digits.insert(0, '0');
-    }
-
-    let prefix = match base {
-        10 => sign(spec, negative),
-        16 if spec.alternate && magnitude != 0 => "0x",
-        _ => "",
-    };
-    pad(spec, prefix, &digits, spec.zero && spec.precision.is_none())
-}
-
-/// The sign C's printf puts before a signed number.
-fn sign(spec: &Spec, negative: bool) -> &'static str {
-    if negative {
-        "-"
-    } else if spec.plus {
-        "+"
-    } else if spec.space {
-        " "
-    } else {
-        ""
-    }
-}
-
-/// Prints a real as C's printf does for `f`.
-fn format_real(spec: &Spec, value: f64) -> String {
-    let precision = spec.precision.unwrap_or(6);
-    let body = if value.is_nan() {
-        "nan".to_string()
-    } else if value.is_infinite() {
-        "inf".to_string()
-    } else {
-        let mut body = format!("{:.precision$}", value.abs());
-        if spec.alternate && precision == 0 {
-            body.push('.');
+/// `hash(s, algorithm)`: the digest of `s` in lower-case hex, by
+/// `md5`, `sha1`, `sha256`, `sha384` or `sha512`.
+pub fn hash(call: &Call) -> CallResult {
+    let (text, algorithm) = (call.string(0)?.as_bytes(), call.string(1)?);
+    let digest = match algorithm {
+        "md5" => hex(&Md5::digest(text)),
+        "sha1" => hex(&Sha1::digest(text)),
+        "sha256" => hex(&Sha256::digest(text)),
+        "sha384" => hex(&Sha384::digest(text)),
+        "sha512" => hex(&Sha512::digest(text)),
+        other => {
+            return Err(format!(
+                "function 'hash' does not know hash algorithm '{other}'"
+            ));
         }
-        body
     };
-    // C never pads inf and nan with zeros.
-    let zeros = spec.zero && value.is_finite();
-    pad(spec, sign(spec, value.is_sign_negative()), &body, zeros)
+    Ok(Value::string(digest))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `hash_to_int(lower, upper, s)`: an integer from `lower` up to, not
+/// including, `upper` chosen by the SHA-256 of `s`: its first eight
+/// bytes, read little-endian, modulo the width of the range. The bounds
+/// may come in either order; an empty range gives its bound.
+pub fn hash_to_int(call: &Call) -> CallResult {
+    let (a, b) = (call.int(0)?, call.int(1)?);
+    let (lower, upper) = (a.min(b), a.max(b));
+    let digest = Sha256::digest(call.string(2)?.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let width = upper.abs_diff(lower);
+    if width == 0 {
+        return Ok(int(lower));
+    }
+    let offset = u64::from_le_bytes(first) % width;
+    Ok(int(lower.wrapping_add_unsigned(offset)))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::fake::{run, s, show, text};
+    use super::super::fake::{run, show, text};
     use crate::value::Value;
 
     #[test]
@@ -323,199 +277,101 @@ mod tests {
         assert_eq!(text("canonify", &["l"]), "l");
     }
 
-    fn format(args: &[&str]) -> String {
-        text("format", args)
+    // What cf-agent printed for each.
+    #[test]
+    fn canonifyuniquely_adds_the_sha1() {
+        assert_eq!(
+            text("canonifyuniquely", &["a-b c"]),
+            "a_b_c_3f639dfce4d567b68e82879b95926bc7e0d28a5f"
+        );
+        assert_eq!(
+            text("canonifyuniquely", &[""]),
+            "_da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
     }
 
     #[test]
-    fn format_strings() {
-        let args = ["%s|%5s|%-5s|%.2s|%5.1s|", "abc", "ab", "ab", "abc", "abc"];
-        assert_eq!(format(&args), "abc|   ab|ab   |ab|    a|");
-        assert_eq!(format(&["%10.4s|", "abcdefg"]), "      abcd|");
-        assert_eq!(format(&["%05s|%-s|%#s|", "a", "x", "x"]), "    a|x|x|");
-        assert_eq!(format(&["[%s]", ""]), "[]");
-        assert_eq!(format(&["%.s|", "ab"]), "|");
-        // Widths count bytes: é takes two.
-        assert_eq!(format(&["%3s|%5s|%-5s|", "é", "é", "é"]), " é|   é|é   |");
-        assert_eq!(format(&["%s", "%d"]), "%d");
-        assert_eq!(format(&["%s", "l"]), "l");
+    fn case_heads_tails_and_lengths_work_on_bytes() {
+        assert_eq!(text("string_upcase", &["abc é ß xyz-1"]), "ABC é ß XYZ-1");
+        assert_eq!(text("string_downcase", &["ABC É XYZ-1"]), "abc É xyz-1");
+        let heads = [("3", "abc"), ("-2", "abcd"), ("10", "abcdef")];
+        for (n, head) in heads.into_iter().chain([("0", ""), ("-10", "")]) {
+            assert_eq!(text("string_head", &["abcdef", n]), head, "{n}");
+        }
+        let tails = [("3", "def"), ("-2", "cdef"), ("10", "abcdef")];
+        for (n, tail) in tails.into_iter().chain([("0", ""), ("-10", "")]) {
+            assert_eq!(text("string_tail", &["abcdef", n]), tail, "{n}");
+        }
+        assert_eq!(text("string_head", &["aébc", "2"]), "a\u{fffd}");
+        assert_eq!(text("string_length", &["é"]), "2");
+        assert_eq!(text("string_reverse", &["abc"]), "cba");
+        assert_eq!(text("string_head", &["abc", "x"]), "ERR");
     }
 
     #[test]
-    fn format_integers() {
-        let args = [
-            "%d|%5d|%-5d|%05d|%+d|%d",
-            "42",
-            "42",
-            "42",
-            "42",
-            "42",
-            "-7",
+    fn trim_replace_and_escape() {
+        assert_eq!(text("string_trim", &["\t\n a b \n"]), "a b");
+        assert_eq!(text("string_trim", &["   "]), "");
+        assert_eq!(text("string_replace", &["abcabc", "b", "XX"]), "aXXcaXXc");
+        assert_eq!(text("string_replace", &["aaaa", "aa", "a"]), "aa");
+        assert_eq!(text("string_replace", &["abc", "", "x"]), "abc");
+        assert_eq!(text("escape", &["a.b_c d-1"]), r"a\.b\_c\ d\-1");
+    }
+
+    #[test]
+    fn dirname_and_basename_follow_cf_agent() {
+        let dirs = [
+            ("/a/b/c", "/a/b"),
+            ("/a/b/c/", "/a/b"),
+            ("c", "."),
+            ("/", "/"),
+            ("/c", "/"),
+            ("a//b", "a"),
+            ("", ""),
+            ("a/", "."),
+            ("//", "/"),
+            ("a/b//", "a"),
         ];
-        assert_eq!(format(&args), "42|   42|42   |00042|+42|-7");
-        let args = ["%.3d|%5.3d|%5.2d|%-05d|%0-5d|", "7", "7", "3", "3", "3"];
-        assert_eq!(format(&args), "007|  007|   03|3    |3    |");
-        assert_eq!(format(&["%-+5d|% d|%.d|", "3", "3", "0"]), "+3   | 3||");
-        let args = ["%x|%o|%5x|%#x|%#o", "255", "8", "255", "255", "8"];
-        assert_eq!(format(&args), "ff|10|   ff|0xff|010");
-        let args = ["%#5x|%-#8x|%#x|%#o|%#5o", "255", "255", "0", "0", "8"];
-        assert_eq!(format(&args), " 0xff|0xff    |0|0|  010");
-        assert_eq!(format(&["%-05x|%+x|% x", "10", "10", "10"]), "a    |a|a");
+        for (path, dir) in dirs {
+            assert_eq!(text("dirname", &[path]), dir, "{path}");
+        }
+        let bases = [("/a/b/c", "c"), ("/a/b/c/", "c"), ("/", "/")];
+        for (path, base) in bases.into_iter().chain([("", ""), ("a//", "a")]) {
+            assert_eq!(text("basename", &[path]), base, "{path}");
+        }
+        assert_eq!(text("basename", &["c.txt", ".txt"]), "c");
+        assert_eq!(text("basename", &["/a/c.txt", "c.txt"]), "c.txt");
+        assert_eq!(text("basename", &["a/b.tar.gz", "gz"]), "b.tar.");
     }
 
     #[test]
-    fn format_reads_integers_like_strtol_into_32_bits() {
-        for (arg, printed) in [
-            ("abc", "0"),
-            ("12abc", "12"),
-            ("1.9", "1"),
-            ("", "0"),
-            (" 12", "12"),
-            ("+5", "5"),
-            ("-", "0"),
-            ("0x10", "0"),
-            ("1e3", "1"),
-            ("1k", "1"),
-            ("99999999999999999999", "-1"),
-            ("4294967297", "1"),
-            ("-2147483649", "2147483647"),
+    fn hashes() {
+        assert_eq!(
+            text("hash", &["abc", "md5"]),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
+        assert_eq!(
+            text("hash", &["abc", "sha256"]),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(text("hash", &["abc", "crypt"]), "ERR");
+    }
+
+    // What cf-agent printed for each.
+    #[test]
+    fn hash_to_int_takes_sha256_modulo_the_range() {
+        for (args, value) in [
+            (["0", "1000", "abc"], "874"),
+            (["0", "1000", ""], "227"),
+            (["5", "6", "abc"], "5"),
+            (["10", "0", "abc"], "4"),
+            (["-10", "10", "abc"], "4"),
+            (["5", "5", "abc"], "5"),
+            (["0", "20", "abc"], "14"),
+            (["-10", "10", "abcd"], "6"),
+            (["0", "1000", "é"], "146"),
         ] {
-            assert_eq!(format(&["%d", arg]), printed, "{arg}");
+            assert_eq!(text("hash_to_int", &args), value, "{args:?}");
         }
-        assert_eq!(format(&["%x|%x", "-1", "4294967296"]), "ffffffff|0");
-        assert_eq!(format(&["%x", "4294967295"]), "ffffffff");
-        assert_eq!(format(&["%o", "-8"]), "37777777770");
-        let args =
-            ["%ld|%lx|%lo|%lld", "99999999999999999999", "-1", "-1", "2"];
-        assert_eq!(
-            format(&args),
-            "9223372036854775807|ffffffffffffffff|1777777777777777777777|2"
-        );
-    }
-
-    #[test]
-    fn format_reals() {
-        let args =
-            ["%f|%.2f|%8.3f|%-8.1f|%f", "3.14159", "2.5", "1", "1", "abc"];
-        assert_eq!(format(&args), "3.141590|2.50|   1.000|1.0     |0.000000");
-        let args = [
-            "%.0f|%.0f|%.0f|%.1f|%.2f",
-            "0.5",
-            "1.5",
-            "2.5",
-            "0.25",
-            "1.005",
-        ];
-        assert_eq!(format(&args), "0|2|2|0.2|1.00");
-        let args = [
-            "%010.3f|%-10.3f|%+f|% .1f",
-            "-3.14159",
-            "-3.14159",
-            "0",
-            "-0",
-        ];
-        assert_eq!(format(&args), "-00003.142|-3.142    |+0.000000|-0.0");
-        let args = [
-            "%08.3f|%+.1f|% f|%#.0f|%.f",
-            "3.14159",
-            "2",
-            "2",
-            "3",
-            "2.7",
-        ];
-        assert_eq!(format(&args), "0003.142|+2.0| 2.000000|3.|3");
-        assert_eq!(
-            format(&["%.0f|%.10f|%lf", "2.5", "0.1", "4.5"]),
-            "2|0.1000000000|4.500000"
-        );
-        assert_eq!(
-            format(&["%f|%f|%f", "1e3", " 2.5x", "-0"]),
-            "1000.000000|2.500000|-0.000000"
-        );
-        let args = [
-            "%f|%f|%f|%f|%5f|%05f",
-            "inf",
-            "-inf",
-            "1e400",
-            "nan",
-            "inf",
-            "nan",
-        ];
-        assert_eq!(format(&args), "inf|-inf|inf|nan|  inf|  nan");
-    }
-
-    #[test]
-    fn format_percent_and_unknown_conversions() {
-        assert_eq!(format(&["%%|100%%|%", "x"]), "%|100%|");
-        assert_eq!(format(&["abc%"]), "abc");
-        assert_eq!(format(&["%", "x"]), "");
-        // A % that starts no conversion ends the result.
-        for template in [
-            "a%zb", "a%5%b", "a%yb|%s", "a%lz|", "a%hy|", "a%5yb|", "a%5",
-        ] {
-            assert_eq!(format(&[template, "x", "y"]), "a", "{template}");
-        }
-        let args =
-            ["a%X|%e|%E|%F|%g|%G|%a|%A|%c|%i|%u|%p|%n|%s", "1", "1", "1"];
-        let unhandled = "(unhandled format)|".repeat(13);
-        let with_args = [&args[..], &["1"; 10], &["z"]].concat();
-        assert_eq!(format(&with_args), format!("a{unhandled}z"));
-        // glibc prints a malformed specification as it is.
-        assert_eq!(format(&["a%3.2.1d|", "5"]), "a%3.2.1d|");
-    }
-
-    #[test]
-    fn format_refuses_some_modifiers_and_missing_arguments() {
-        for template in ["%hd", "%qd", "%Ld", "%jd", "%zd", "a%zs|"] {
-            assert_eq!(format(&[template, "3"]), "ERR", "{template}");
-        }
-        assert_eq!(format(&["%s"]), "ERR");
-        assert_eq!(format(&["%s %s", "a"]), "ERR");
-        assert_eq!(format(&["a", "b", "c"]), "a");
-        assert_eq!(format(&["%s", "a", "b"]), "a");
-    }
-
-    #[test]
-    fn format_big_s_prints_slist_and_data_variables() {
-        assert_eq!(format(&["%S", "l"]), r#"{ "a", "b", "c" }"#);
-        assert_eq!(format(&["%S", "el"]), "{  }");
-        assert_eq!(format(&["%S", "q"]), r#"{ "a\"b", "c\d", "" }"#);
-        assert_eq!(
-            format(&["%S", "d"]),
-            r#"[1,"x",[2,3],{"k":"v"},null,true,2.5000]"#
-        );
-        assert_eq!(
-            format(&["%S", "o"]),
-            r#"{"a":[1,2],"b":1,"c":{"x":"y"},"f":false,"n":null}"#
-        );
-        assert_eq!(format(&["%S", "eo"]), "{}");
-        assert_eq!(format(&["%S %s", "l", "x"]), r#"{ "a", "b", "c" } x"#);
-        assert_eq!(format(&["%S|%S", "l", "el"]), r#"{ "a", "b", "c" }|{  }"#);
-    }
-
-    #[test]
-    fn format_big_s_pads_and_cuts_like_s() {
-        assert_eq!(format(&["%.3S|", "l"]), "{ \"|");
-        assert_eq!(format(&["a%20S|", "el"]), "a                {  }|");
-        assert_eq!(format(&["a%-20S|", "l"]), "a{ \"a\", \"b\", \"c\" }   |");
-        assert_eq!(format(&["%5S|", "l"]), r#"{ "a", "b", "c" }|"#);
-    }
-
-    #[test]
-    fn format_big_s_refuses_anything_but_a_named_variable() {
-        for arg in [
-            "s",
-            "missing",
-            "hello world",
-            "il",
-            "rl",
-            r#"{"a":1}"#,
-            "[1,2]",
-        ] {
-            assert_eq!(format(&["%S", arg]), "ERR", "{arg}");
-        }
-        let list = Value::slist(vec!["a".into()]);
-        assert_eq!(show(run("format", vec![s("%S"), list.clone()])), "ERR");
-        assert_eq!(show(run("format", vec![s("%s"), list])), "ERR");
     }
 }

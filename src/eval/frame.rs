@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::lookup::{Qualify, data_resolved, namespace_of};
+use super::lookup::{self, Qualify, data_resolved, namespace_of};
 use super::{Bindings, CACHED_CALLS, Evaluator};
 use crate::ast::{Attribute, Promise, Rval};
 use crate::builtins::{self, Call, Env};
@@ -105,6 +105,15 @@ impl Env for Frame<'_, '_> {
 
     fn class_holds(&self, expr: &str) -> bool {
         self.holds(expr)
+    }
+
+    fn set_array(&self, name: &str, pairs: Vec<(Str, Str)>) {
+        let (scope, base) = lookup::split_scope(self.scope, name);
+        let mut pending = self.eval.pending.borrow_mut();
+        for (key, value) in pairs {
+            let var = format!("{base}[{key}]");
+            pending.push((scope.into(), var, Value::string(value)));
+        }
     }
 }
 

@@ -200,6 +200,9 @@ struct Evaluator<'a> {
     /// The tags and comments of what the policy defined.
     notes: state::Notes,
     log: Log,
+    /// Variables builtins define besides their result (`regextract`'s
+    /// array), by scope and name, set once the promise has run.
+    pending: RefCell<Vec<(Str, String, Value)>>,
     outcome: Outcome,
     /// Keep errors off standard error, for evaluating ahead of the run.
     quiet: bool,
@@ -229,6 +232,7 @@ impl<'a> Evaluator<'a> {
             calls: RefCell::default(),
             notes: state::Notes::default(),
             log: Log::new(options.verbose),
+            pending: RefCell::default(),
             outcome: Outcome::default(),
             quiet: false,
             returns: Vec::new(),
@@ -542,8 +546,17 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => self.run_report(bundle, promise, &bindings, pass),
             }
+            self.set_pending();
         }
+        self.set_pending();
         Ok(())
+    }
+
+    /// Sets the variables builtins defined while the promise ran.
+    fn set_pending(&mut self) {
+        for (scope, name, value) in self.pending.take() {
+            self.set_var(&scope, &name, value);
+        }
     }
 
     /// Every combination of the lists and containers the promise
