@@ -2,15 +2,16 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
-use regex::Regex;
 
 use crate::ast::{Policy, Rval};
 use crate::check;
 use crate::error::{Error, exit};
 use crate::eval::{self, Options, log::Log};
 use crate::load::{self, Loaded};
+use crate::regex::{self, Regex};
 use crate::show::Show;
 
 const EXIT_CODES: &str = "\
@@ -168,21 +169,12 @@ fn show_options(args: &RunArgs) -> Result<Show, String> {
 fn compile(
     option: &str,
     pattern: &Option<String>,
-) -> Result<Option<Regex>, String> {
+) -> Result<Option<Rc<Regex>>, String> {
     let Some(pattern) = pattern else {
         return Ok(None);
     };
-    Regex::new(pattern).map(Some).map_err(|e| {
-        // The last line of the message says what is wrong; the ones
-        // before draw the pattern with a caret.
-        let text = e.to_string();
-        let why = text
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .trim_start_matches("error: ");
-        format!("invalid regex '{pattern}' in {option}: {why}")
-    })
+    let compiled = regex::compile(pattern);
+    compiled.map(Some).map_err(|e| format!("{option}: {e}"))
 }
 
 fn check(file: &Path) -> i32 {

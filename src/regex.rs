@@ -57,6 +57,7 @@ pub const DEFAULT: Options = Options {
 };
 
 /// A compiled pattern.
+#[derive(Debug)]
 pub struct Regex {
     inner: pcre2::bytes::Regex,
 }

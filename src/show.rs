@@ -10,11 +10,13 @@
 //! a byte outside printable ASCII. The JSON form holds the same entries
 //! with typed values.
 
-use regex::Regex;
+use std::rc::Rc;
+
 use serde_json::{Map, Number, Value as Json, json};
 
 use crate::eval::{State, StateClass, StateVar, int_text, real_text};
 use crate::json::to_compact;
+use crate::regex::Regex;
 use crate::value::{Data, ListKind, ScalarKind, Str, Value};
 
 /// What to print after a run: `None` leaves a table out, and a regex
@@ -22,9 +24,9 @@ use crate::value::{Data, ListKind, ScalarKind, Str, Value};
 #[derive(Debug, Default)]
 pub struct Show {
     /// Variables, by their `default:bundle.name`.
-    pub vars: Option<Regex>,
+    pub vars: Option<Rc<Regex>>,
     /// Global classes, by name.
-    pub classes: Option<Regex>,
+    pub classes: Option<Rc<Regex>>,
 }
 
 impl Show {
