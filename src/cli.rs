@@ -50,7 +50,8 @@ struct RunArgs {
     /// Define classes (comma-separated).
     #[arg(short = 'D', long = "define", value_delimiter = ',')]
     define: Vec<String>,
-    /// Negate classes (comma-separated).
+    /// Negate classes (comma-separated); as in cf-agent 3.21, this
+    /// changes no class.
     #[arg(short = 'N', long = "negate", value_delimiter = ',')]
     negate: Vec<String>,
     /// Run these bundles instead of the policy's bundlesequence.

@@ -404,3 +404,14 @@ fn verbose_logs_decisions_on_stderr_only() {
     let undefined = log.lines().filter(|l| l.contains("stays undefined"));
     assert_eq!(undefined.count(), 1, "{log}");
 }
+
+#[test]
+fn negating_a_class_changes_nothing_as_in_cf_agent() {
+    // cf-agent 3.21 prints all three lines with -N linux,mine,a -D a.
+    let text = "bundle agent main { classes: \"mine\" expression => \"any\";\n\
+                reports:\nlinux:: \"linux\"; mine:: \"mine\"; a:: \"a\"; }\n";
+    let file = policy_file("negate.cf", text);
+    let output = cfmini(&["run", &file, "-N", "linux,mine,a", "-D", "a"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "R: linux\nR: mine\nR: a\n");
+}

@@ -97,7 +97,9 @@ pub struct Options {
     pub sysroot: PathBuf,
     /// Classes defined from the command line.
     pub defines: Vec<String>,
-    /// Classes negated from the command line.
+    /// Classes negated from the command line. cf-agent 3.21 accepts
+    /// `-N` and leaves every class as it is, hard, `-D` and promised
+    /// classes alike, and so does cfmini.
     pub negations: Vec<String>,
     /// A bundlesequence that replaces the policy's.
     pub bundlesequence: Option<Vec<String>>,
@@ -253,10 +255,6 @@ impl<'a> Evaluator<'a> {
 
         for class in &self.options.defines {
             self.global_classes.insert(canonify(class));
-        }
-        for class in &self.options.negations {
-            self.hard_classes.remove(&canonify(class));
-            self.global_classes.remove(&canonify(class));
         }
 
         let constants =
