@@ -298,7 +298,6 @@ impl<'a> Evaluator<'a> {
             }
         }
         for (bundle, args) in calls {
-            let args = args.into_iter().map(Value::string).collect();
             self.run_bundle(bundle, args, ClassSet::new())?;
         }
         Ok(())
@@ -341,7 +340,7 @@ impl<'a> Evaluator<'a> {
 
     /// The bundles to run, with their arguments, from `-b` or from
     /// `body common control`; `main` when neither names any.
-    fn bundlesequence(&self) -> Vec<(String, Vec<String>)> {
+    fn bundlesequence(&self) -> Vec<(String, Vec<Value>)> {
         if let Some(names) = &self.options.bundlesequence {
             return names.iter().map(|n| (n.clone(), Vec::new())).collect();
         }
@@ -357,9 +356,9 @@ impl<'a> Evaluator<'a> {
         items.iter().flat_map(|i| self.bundle_calls(i)).collect()
     }
 
-    /// Bundle names with arguments, from `"b"`, `b`, `b("x")` or a
-    /// list `@(names)`.
-    fn bundle_calls(&self, rval: &Rval) -> Vec<(String, Vec<String>)> {
+    /// Bundle names with arguments, from `"b"`, `b`, `b("x", @(l))` or
+    /// a list `@(names)`.
+    fn bundle_calls(&self, rval: &Rval) -> Vec<(String, Vec<Value>)> {
         let bindings = Bindings::new();
         let frame = self.frame("control", &bindings);
         let text = |rval: &Rval| match rval {
@@ -368,7 +367,12 @@ impl<'a> Evaluator<'a> {
         };
         match rval {
             Rval::Call(call) => {
-                let args = call.args.iter().filter_map(text).collect();
+                let args = call
+                    .args
+                    .iter()
+                    .map(|a| frame.bundle_arg(a).or_else(|e| as_written(a, e)))
+                    .filter_map(Result::ok)
+                    .collect();
                 vec![(frame.expand(&call.name).text, args)]
             }
             Rval::ListRef(..) => match frame.value(rval) {
