@@ -92,11 +92,11 @@ pub fn isexecutable(call: &Call) -> CallResult {
     Ok(class(meta.is_some_and(|m| m.mode() & 0o111 != 0)))
 }
 
-/// `filesize(path)`: the size in bytes of what the path leads to; fails
-/// when nothing is there.
+/// `filesize(path)`: the size in bytes of the path itself (a link's is
+/// the length of its target's name); fails when nothing is there.
 pub fn filesize(call: &Call) -> CallResult {
     let path = path_arg(call, 0)?;
-    let meta = fs::metadata(path).map_err(|e| {
+    let meta = fs::symlink_metadata(path).map_err(|e| {
         format!("function 'filesize' could not examine '{path}': {e}")
     })?;
     Ok(int(i64::try_from(meta.len()).unwrap_or(i64::MAX)))
@@ -186,10 +186,9 @@ fn absolute(path: &str) -> String {
         .unwrap_or_else(|_| path.to_string())
 }
 
+/// What follows the last `/`, empty for `/` itself.
 fn basename(path: &str) -> String {
-    let path = Path::new(path);
-    let name = path.file_name().unwrap_or(path.as_os_str());
-    name.to_string_lossy().into_owned()
+    path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
 fn dirname(path: &str) -> String {
@@ -241,18 +240,30 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `readfile(path, maxbytes)`: the file's text, at most `maxbytes` bytes
-/// of it when that is above zero. Fails on a missing file or a
-/// directory.
+/// of it when that is above zero, without the newline of a single line.
+/// Fails on a missing file or a directory.
 pub fn readfile(call: &Call) -> CallResult {
     let path = path_arg(call, 0)?;
     let limit = match call.args.len() {
         1 => 0,
         _ => size_limit(call, 1)?,
     };
-    let bytes = read_limited(path, limit).map_err(|e| {
+    let mut bytes = read_limited(path, limit).map_err(|e| {
         format!("function 'readfile' could not read '{path}': {e}")
     })?;
+    if is_one_line(&bytes) {
+        bytes.pop();
+    }
     Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Whether the text is a single line ended by a bare `\n`, whose newline
+/// cf-agent drops (`a\n` reads as `a`, but `a\n\n`, `a\nb\n` and
+/// `a\r\n` stay as they are).
+fn is_one_line(bytes: &[u8]) -> bool {
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+    let crlf = bytes.ends_with(b"\r\n");
+    newlines == 1 && bytes.ends_with(b"\n") && !crlf
 }
 
 /// Argument `i` as a byte count, which cf-agent refuses when negative.
@@ -310,8 +321,9 @@ pub fn isnewerthan(call: &Call) -> CallResult {
 }
 
 /// `findfiles(pattern, ...)`: the paths the glob patterns match (see
-/// [`super::glob`]), each once, sorted. cf-agent skips patterns that
-/// are not absolute, with a warning; so does this, silently.
+/// [`super::glob`]), each once, pattern after pattern. cf-agent skips
+/// patterns that are not absolute, with a warning; so does this,
+/// silently.
 pub fn findfiles(call: &Call) -> CallResult {
     let mut found = Vec::new();
     for i in 0..call.args.len() {
@@ -320,8 +332,8 @@ pub fn findfiles(call: &Call) -> CallResult {
             found.extend(super::glob::expand(pattern));
         }
     }
-    found.sort();
-    found.dedup();
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|path| seen.insert(path.clone()));
     Ok(Value::slist(found.into_iter().map(Str::from).collect()))
 }
 

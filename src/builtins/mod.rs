@@ -181,7 +181,7 @@ pub static TABLE: &[Builtin] = &[
         min_args: 1,
         max_args: Some(1),
         returns: Returns::Int,
-        doc: "the size in bytes of the file a path leads to",
+        doc: "the size in bytes of the path itself, a link not followed",
         example: r#"filesize("/dev/null")"#,
         yields: "0",
         run: files::filesize,
