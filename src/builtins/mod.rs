@@ -15,6 +15,7 @@ mod glob;
 mod logic;
 pub mod network;
 mod strings;
+mod users;
 
 use std::path::Path;
 use std::rc::Rc;
@@ -217,6 +218,26 @@ pub static TABLE: &[Builtin] = &[
         run: strings::format,
     },
     Builtin {
+        name: "getenv",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "an environment variable's value cut to a length, empty when unset",
+        example: r#"getenv("CFMINI_NOSUCH_VARIABLE", 10)"#,
+        yields: "",
+        run: users::getenv,
+    },
+    Builtin {
+        name: "getgid",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Int,
+        doc: "the number of a group named by name or number",
+        example: r#"getgid("root")"#,
+        yields: "0",
+        run: users::getgid,
+    },
+    Builtin {
         name: "getindices",
         min_args: 1,
         max_args: Some(1),
@@ -227,6 +248,36 @@ pub static TABLE: &[Builtin] = &[
         run: data::getindices,
     },
     Builtin {
+        name: "getuid",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Int,
+        doc: "the number of a user named by name or number",
+        example: r#"getuid("root")"#,
+        yields: "0",
+        run: users::getuid,
+    },
+    Builtin {
+        name: "getuserinfo",
+        min_args: 0,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "a user's passwd entry as an object, the running user's by default",
+        example: r#"getuserinfo("root")"#,
+        yields: r#"{"description":"root","gid":0,"home_dir":"/root","shell":"/bin/bash","uid":0,"username":"root"}"#,
+        run: users::getuserinfo,
+    },
+    Builtin {
+        name: "getusers",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "every user's name but those whose name or number is excluded",
+        example: r#"nth(getusers("", ""), 0)"#,
+        yields: "root",
+        run: users::getusers,
+    },
+    Builtin {
         name: "getvalues",
         min_args: 1,
         max_args: Some(1),
@@ -235,6 +286,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"getvalues('{"a": 1, "b": [2, 3]}')"#,
         yields: r#"{ "1", "2", "3" }"#,
         run: data::getvalues,
+    },
+    Builtin {
+        name: "groupexists",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether a group by that name or number exists",
+        example: r#"groupexists("root")"#,
+        yields: "true",
+        run: users::groupexists,
     },
     Builtin {
         name: "isdir",
@@ -405,6 +466,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"strcmp("a", "a")"#,
         yields: "true",
         run: logic::strcmp,
+    },
+    Builtin {
+        name: "userexists",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether a user by that name or number exists",
+        example: r#"userexists("nosuchuser")"#,
+        yields: "false",
+        run: users::userexists,
     },
 ];
 
