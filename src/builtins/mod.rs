@@ -12,6 +12,7 @@ mod data;
 mod fake;
 mod files;
 mod glob;
+mod hosts;
 mod logic;
 pub mod network;
 mod strings;
@@ -298,6 +299,46 @@ pub static TABLE: &[Builtin] = &[
         run: users::groupexists,
     },
     Builtin {
+        name: "host2ip",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the first address /etc/hosts gives a name, the name when none",
+        example: r#"host2ip("127.1")"#,
+        yields: "127.0.0.1",
+        run: hosts::host2ip,
+    },
+    Builtin {
+        name: "hostrange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the host's name is a prefix and a number in a range",
+        example: r#"hostrange("nosuchprefix", "1-5")"#,
+        yields: "false",
+        run: hosts::hostrange,
+    },
+    Builtin {
+        name: "ip2host",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the first name /etc/hosts gives an address, the address when none",
+        example: r#"ip2host("192.0.2.255")"#,
+        yields: "192.0.2.255",
+        run: hosts::ip2host,
+    },
+    Builtin {
+        name: "iprange",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether an IPv4 address of this host is in a range",
+        example: r#"iprange("127.0.0.0/8")"#,
+        yields: "true",
+        run: hosts::iprange,
+    },
+    Builtin {
         name: "isdir",
         min_args: 1,
         max_args: Some(1),
@@ -316,6 +357,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"isexecutable("/bin/sh")"#,
         yields: "true",
         run: files::isexecutable,
+    },
+    Builtin {
+        name: "isipinsubnet",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether any of the addresses is in a range",
+        example: r#"isipinsubnet("192.168.0.0/16", "10.0.0.1", "192.168.7.7")"#,
+        yields: "true",
+        run: hosts::isipinsubnet,
     },
     Builtin {
         name: "islink",
