@@ -3,8 +3,8 @@
 //! The stages, in the order a policy meets them: [`load`] reads files and
 //! [`parse`] turns their text into the [`ast`]; [`eval`] runs the
 //! bundlesequence over [`value`]s with the help of [`expand`],
-//! [`classes`] and the [`builtins`]; [`cli`] ties them to the command
-//! line.
+//! [`classes`] and the [`builtins`] (whose patterns [`regex`]
+//! compiles); [`cli`] ties them to the command line.
 #![deny(missing_docs)]
 
 pub mod ast;
@@ -19,6 +19,7 @@ pub mod json;
 pub mod load;
 pub mod macros;
 pub mod parse;
+pub mod regex;
 pub mod scan;
 pub mod syntax;
 pub mod system;
