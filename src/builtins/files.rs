@@ -362,3 +362,79 @@ fn data_strings(data: &crate::value::Data) -> Vec<Str> {
     };
     children.into_iter().filter_map(Data::scalar_text).collect()
 }
+
+/// `lsdir(path, regex, include_base)`: the names in a directory, `.`
+/// and `..` too, that the regex matches whole, prefixed with the path
+/// and a `/` when `include_base` is true; none when it cannot be read.
+/// cf-agent lists them in the reverse of the order the directory gives
+/// them; so does this.
+pub fn lsdir(call: &Call) -> CallResult {
+    let path = path_arg(call, 0)?;
+    let regex = crate::regex::compile(call.string(1)?)?;
+    let with_base = boolean(call, 2)?;
+    // cf-agent only logs a directory it cannot open, and lists nothing.
+    let names = raw_entries(path).unwrap_or_default();
+    let listed = names
+        .into_iter()
+        .rev()
+        .filter(|name| regex.is_full_match(name))
+        .map(|name| match with_base {
+            true => Str::from(format!("{path}/{name}")),
+            false => Str::from(name),
+        })
+        .collect();
+    Ok(Value::slist(listed))
+}
+
+/// Argument `i` as a yes or no, in the words cf-agent takes for one.
+pub fn boolean(call: &Call, i: usize) -> Result<bool, String> {
+    match call.string(i)? {
+        "true" | "yes" | "on" => Ok(true),
+        "false" | "no" | "off" => Ok(false),
+        other => Err(format!(
+            "function '{}' expected true or false as argument {}, got '{other}'",
+            call.name,
+            i + 1
+        )),
+    }
+}
+
+/// Every name in a directory in the order `readdir()` gives them, `.`
+/// and `..` included, which `std::fs::read_dir` leaves out.
+fn raw_entries(path: &str) -> std::io::Result<Vec<String>> {
+    let c_path = std::ffi::CString::new(path)
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    let mut names = Vec::new();
+    // SAFETY: the directory stream is opened, read to its end and closed
+    // here; each entry's name is a NUL-terminated string valid until the
+    // next readdir() call, and is copied before that.
+    unsafe {
+        let dir = libc::opendir(c_path.as_ptr());
+        if dir.is_null() {
+            return Err(std::io::Error::last_os_error());
+        }
+        loop {
+            let entry = libc::readdir(dir);
+            let Some(entry) = entry.as_ref() else { break };
+            let name = std::ffi::CStr::from_ptr(entry.d_name.as_ptr());
+            names.push(name.to_string_lossy().into_owned());
+        }
+        libc::closedir(dir);
+    }
+    Ok(names)
+}
+
+/// `countlinesmatching(regex, path)`: how many lines of a file the
+/// regex matches whole; 0 when the file cannot be read, as in cf-agent,
+/// which only logs that.
+pub fn countlinesmatching(call: &Call) -> CallResult {
+    let regex = crate::regex::compile(call.string(0)?)?;
+    let path = path_arg(call, 1)?;
+    let text = fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let count = text
+        .split_terminator('\n')
+        .filter(|line| regex.is_full_match(line))
+        .count();
+    Ok(int(i64::try_from(count).unwrap_or(i64::MAX)))
+}

@@ -149,6 +149,16 @@ pub static TABLE: &[Builtin] = &[
         run: strings::concat,
     },
     Builtin {
+        name: "countlinesmatching",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Int,
+        doc: "how many lines of a file a regex matches whole",
+        example: r#"countlinesmatching("Linu.", "/proc/sys/kernel/ostype")"#,
+        yields: "1",
+        run: files::countlinesmatching,
+    },
+    Builtin {
         name: "file_hash",
         min_args: 2,
         max_args: Some(2),
@@ -427,6 +437,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"length('[1, [2], {"x": 3}]')"#,
         yields: "3",
         run: data::length,
+    },
+    Builtin {
+        name: "lsdir",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Slist,
+        doc: "the names in a directory that a regex matches whole",
+        example: r#"lsdir("/proc/sys/kernel", "ostyp.", "true")"#,
+        yields: r#"{ "/proc/sys/kernel/ostype" }"#,
+        run: files::lsdir,
     },
     Builtin {
         name: "mergedata",
