@@ -15,8 +15,10 @@ mod glob;
 mod hosts;
 mod logic;
 pub mod network;
+mod readers;
 mod strings;
 mod users;
+mod yaml;
 
 use std::path::Path;
 use std::rc::Rc;
@@ -509,6 +511,36 @@ pub static TABLE: &[Builtin] = &[
         run: data::parsejson,
     },
     Builtin {
+        name: "readcsv",
+        min_args: 1,
+        max_args: Some(2),
+        returns: Returns::Data,
+        doc: "the CRLF-ended records of a CSV file as arrays of strings",
+        example: r#"readcsv("/proc/sys/kernel/ostype")"#,
+        yields: r#"[["Linux\n"]]"#,
+        run: readers::readcsv,
+    },
+    Builtin {
+        name: "readdata",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Data,
+        doc: "a file read as JSON, YAML, CSV or ENV, or chosen by its name",
+        example: r#"readdata(concat("tests/fixtures/files/", "data.yaml"), "auto")"#,
+        yields: r#"{"a":1,"b":["x",2.5000,true],"c":{"d":null}}"#,
+        run: readers::readdata,
+    },
+    Builtin {
+        name: "readenvfile",
+        min_args: 1,
+        max_args: Some(2),
+        returns: Returns::Data,
+        doc: "the KEY=value lines of a file as an object",
+        example: r#"readenvfile("/proc/sys/kernel/ostype")"#,
+        yields: "{}",
+        run: readers::readenvfile,
+    },
+    Builtin {
         name: "readfile",
         min_args: 1,
         max_args: Some(2),
@@ -517,6 +549,26 @@ pub static TABLE: &[Builtin] = &[
         example: r#"readfile("/proc/sys/kernel/ostype", 5)"#,
         yields: "Linux",
         run: files::readfile,
+    },
+    Builtin {
+        name: "readjson",
+        min_args: 1,
+        max_args: Some(2),
+        returns: Returns::Data,
+        doc: "the container a JSON file holds",
+        example: r#"readjson(concat("tests/fixtures/files/", "data.json"))"#,
+        yields: r#"{"a":[1,2.5000,"x"],"b":{"c":null,"d":true}}"#,
+        run: readers::readjson,
+    },
+    Builtin {
+        name: "readyaml",
+        min_args: 1,
+        max_args: Some(2),
+        returns: Returns::Data,
+        doc: "the container the first document of a YAML file holds",
+        example: r#"readyaml(concat("tests/fixtures/files/", "data.yaml"))"#,
+        yields: r#"{"a":1,"b":["x",2.5000,true],"c":{"d":null}}"#,
+        run: readers::readyaml,
     },
     Builtin {
         name: "storejson",
