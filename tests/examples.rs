@@ -30,11 +30,12 @@ fn promises(index: usize, row: &Builtin) -> (String, String) {
                  \"{name}: false\" unless => \"{var}\";\n"
             ),
         ),
-        Returns::Slist | Returns::Data => {
-            let kind = if returns == Returns::Slist {
-                "slist"
-            } else {
-                "data"
+        Returns::Slist | Returns::Ilist | Returns::Rlist | Returns::Data => {
+            let kind = match returns {
+                Returns::Slist => "slist",
+                Returns::Ilist => "ilist",
+                Returns::Rlist => "rlist",
+                _ => "data",
             };
             (
                 format!("      \"{var}\" {kind} => {example};\n"),

@@ -17,6 +17,7 @@ mod logic;
 pub mod network;
 mod readers;
 mod strings;
+mod tables;
 mod users;
 mod yaml;
 
@@ -43,6 +44,11 @@ pub trait Env {
     fn class_holds(&self, _expr: &str) -> bool {
         false
     }
+
+    /// Defines the classic array `name` (`name[k][j]` variables, one
+    /// for each element, its indices and value) where the call is, as
+    /// `readstringarray` and its kind do besides returning a value.
+    fn define_array(&self, _name: &str, _elements: Vec<(Vec<Str>, Value)>) {}
 }
 
 /// One call of a builtin: its evaluated arguments and the environment.
@@ -70,6 +76,10 @@ pub enum Returns {
     Real,
     /// A list of strings.
     Slist,
+    /// A list of integers.
+    Ilist,
+    /// A list of reals.
+    Rlist,
     /// A data container.
     Data,
     /// A class: `any` when true, `!any` when false.
@@ -159,6 +169,26 @@ pub static TABLE: &[Builtin] = &[
         example: r#"countlinesmatching("Linu.", "/proc/sys/kernel/ostype")"#,
         yields: "1",
         run: files::countlinesmatching,
+    },
+    Builtin {
+        name: "data_readstringarray",
+        min_args: 5,
+        max_args: Some(5),
+        returns: Returns::Data,
+        doc: "an object from each line's first field to its other fields",
+        example: r##"data_readstringarray(concat("tests/fixtures/files/", "colon.txt"), "#[^\n]*", ":", 10, 1k)"##,
+        yields: r#"{"k1":["again"],"k2":["v2"],"k3":[]}"#,
+        run: tables::data_readstringarray,
+    },
+    Builtin {
+        name: "data_readstringarrayidx",
+        min_args: 5,
+        max_args: Some(5),
+        returns: Returns::Data,
+        doc: "an array of the fields of each line",
+        example: r##"data_readstringarrayidx(concat("tests/fixtures/files/", "colon.txt"), "#[^\n]*", ":", 2, 1k)"##,
+        yields: r#"[["k1","v1","w1"],["k2","v2"]]"#,
+        run: tables::data_readstringarrayidx,
     },
     Builtin {
         name: "file_hash",
@@ -501,6 +531,16 @@ pub static TABLE: &[Builtin] = &[
         run: logic::or,
     },
     Builtin {
+        name: "parseintarray",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[key][i] from integer fields of text's lines; how many lines",
+        example: r#"parseintarray("pi", "1:2$(const.n)3:4", "", ":", 10, 1k)"#,
+        yields: "2",
+        run: tables::parseintarray,
+    },
+    Builtin {
         name: "parsejson",
         min_args: 1,
         max_args: Some(1),
@@ -509,6 +549,36 @@ pub static TABLE: &[Builtin] = &[
         example: r#"parsejson('{"k": [1, 2.5]}')"#,
         yields: r#"{"k":[1,2.5000]}"#,
         run: data::parsejson,
+    },
+    Builtin {
+        name: "parserealarray",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[key][i] from real fields of text's lines; how many lines",
+        example: r#"parserealarray("pr", "1:2.5", "", ":", 10, 1k)"#,
+        yields: "1",
+        run: tables::parserealarray,
+    },
+    Builtin {
+        name: "parsestringarray",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[key][i] from the fields of text's lines; how many lines",
+        example: r##"parsestringarray("ps", "a:b$(const.n)# c$(const.n)d:e", "#[^\n]*", ":", 10, 1k)"##,
+        yields: "2",
+        run: tables::parsestringarray,
+    },
+    Builtin {
+        name: "parsestringarrayidx",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[row][i] from the fields of text's lines; how many lines",
+        example: r#"parsestringarrayidx("px", "a:b$(const.n)d", "", ":", 10, 1k)"#,
+        yields: "2",
+        run: tables::parsestringarrayidx,
     },
     Builtin {
         name: "readcsv",
@@ -551,6 +621,26 @@ pub static TABLE: &[Builtin] = &[
         run: files::readfile,
     },
     Builtin {
+        name: "readintarray",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[key][i] from integer fields of a file's lines; how many lines",
+        example: r#"readintarray("ri", concat("tests/fixtures/files/", "ints.txt"), "", " ", 10, 1k)"#,
+        yields: "2",
+        run: tables::readintarray,
+    },
+    Builtin {
+        name: "readintlist",
+        min_args: 5,
+        max_args: Some(5),
+        returns: Returns::Ilist,
+        doc: "the integers of a file split by a regex",
+        example: r#"join(",", readintlist(concat("tests/fixtures/files/", "ints.txt"), "", "\s+", 10, 1k))"#,
+        yields: "1,2,3,4,6",
+        run: tables::readintlist,
+    },
+    Builtin {
         name: "readjson",
         min_args: 1,
         max_args: Some(2),
@@ -559,6 +649,56 @@ pub static TABLE: &[Builtin] = &[
         example: r#"readjson(concat("tests/fixtures/files/", "data.json"))"#,
         yields: r#"{"a":[1,2.5000,"x"],"b":{"c":null,"d":true}}"#,
         run: readers::readjson,
+    },
+    Builtin {
+        name: "readrealarray",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[key][i] from real fields of a file's lines; how many lines",
+        example: r#"readrealarray("rr", concat("tests/fixtures/files/", "reals.txt"), "", " ", 10, 1k)"#,
+        yields: "2",
+        run: tables::readrealarray,
+    },
+    Builtin {
+        name: "readreallist",
+        min_args: 5,
+        max_args: Some(5),
+        returns: Returns::Rlist,
+        doc: "the reals of a file split by a regex",
+        example: r#"join(",", readreallist(concat("tests/fixtures/files/", "reals.txt"), "", "\s+", 10, 1k))"#,
+        yields: "1,2,3,4.5,6",
+        run: tables::readreallist,
+    },
+    Builtin {
+        name: "readstringarray",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[key][i] from the fields of a file's lines; how many lines",
+        example: r##"readstringarray("rs", concat("tests/fixtures/files/", "colon.txt"), "#[^\n]*", ":", 10, 1k)"##,
+        yields: "4",
+        run: tables::readstringarray,
+    },
+    Builtin {
+        name: "readstringarrayidx",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "defines array[row][i] from the fields of a file's lines; how many lines",
+        example: r##"readstringarrayidx("rx", concat("tests/fixtures/files/", "colon.txt"), "#[^\n]*", ":", 10, 1k)"##,
+        yields: "4",
+        run: tables::readstringarrayidx,
+    },
+    Builtin {
+        name: "readstringlist",
+        min_args: 5,
+        max_args: Some(5),
+        returns: Returns::Slist,
+        doc: "the pieces of a file split by a regex, empty ones left out",
+        example: r#"readstringlist(concat("tests/fixtures/files/", "ints.txt"), "", "\s", 3, 1k)"#,
+        yields: r#"{ "1", "2", "3" }"#,
+        run: tables::readstringlist,
     },
     Builtin {
         name: "readyaml",

@@ -107,6 +107,17 @@ impl Env for Frame<'_, '_> {
     fn class_holds(&self, expr: &str) -> bool {
         self.eval.class_expression(expr)
     }
+
+    fn define_array(&self, name: &str, elements: Vec<(Vec<Str>, Value)>) {
+        let name = name.strip_prefix("default:").unwrap_or(name);
+        let (scope, base) = lookup::split_scope(self.scope, name);
+        let mut arrays = self.eval.arrays.borrow_mut();
+        for (indices, value) in elements {
+            let mut var = base.to_string();
+            indices.iter().for_each(|i| var += &format!("[{i}]"));
+            arrays.push((scope.to_string(), var, value));
+        }
+    }
 }
 
 impl Frame<'_, '_> {

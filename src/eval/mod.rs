@@ -137,6 +137,9 @@ struct Evaluator<'a> {
     reported: HashSet<String>,
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
+    /// Classic array elements builtins defined while a promise ran, as
+    /// scope, variable name and value, set once the promise is done.
+    arrays: RefCell<Vec<(String, String, Value)>>,
     outcome: Outcome,
 }
 
@@ -159,6 +162,7 @@ impl<'a> Evaluator<'a> {
             reported: HashSet::new(),
             files: policy_files(policy),
             calls: RefCell::default(),
+            arrays: RefCell::default(),
             outcome: Outcome::default(),
         };
         evaluator.discover_system(file);
@@ -439,8 +443,17 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => self.run_report(bundle, promise, &bindings, pass),
             }
+            self.define_arrays();
         }
         Ok(())
+    }
+
+    /// Sets the classic array elements builtins defined.
+    fn define_arrays(&mut self) {
+        let elements = std::mem::take(self.arrays.get_mut());
+        for (scope, name, value) in elements {
+            self.set_var(&scope, &name, value);
+        }
     }
 
     /// Every combination of the lists and containers the promise
