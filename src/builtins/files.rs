@@ -438,3 +438,52 @@ pub fn countlinesmatching(call: &Call) -> CallResult {
         .count();
     Ok(int(i64::try_from(count).unwrap_or(i64::MAX)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs::{self, File};
+    use std::time::{Duration, SystemTime};
+
+    use super::super::fake::text;
+
+    /// A file in the test's own directory with the given access and
+    /// modification times, in seconds after the epoch.
+    fn file_with_times(name: &str, accessed: u64, modified: u64) -> String {
+        let dir = std::env::temp_dir()
+            .join(format!("cfmini-times-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let file = File::create(&path).unwrap();
+        let at = |s| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        let times = fs::FileTimes::new()
+            .set_accessed(at(accessed))
+            .set_modified(at(modified));
+        file.set_times(times).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    // cf-agent: the same comparisons on files given these times.
+    #[test]
+    fn times_compare_as_cf_agent_compares_them() {
+        let old = file_with_times("old", 1_000, 2_000_000_000);
+        let new = file_with_times("new", 2_000, 1_000_000_000);
+        assert_eq!(text("accessedbefore", &[&old, &new]), "any");
+        assert_eq!(text("accessedbefore", &[&new, &old]), "!any");
+        assert_eq!(text("isnewerthan", &[&old, &new]), "any");
+        assert_eq!(text("isnewerthan", &[&new, &old]), "!any");
+        assert_eq!(text("isnewerthan", &[&old, &old]), "!any");
+        assert_eq!(text("changedbefore", &[&old, "/nonexistent"]), "!any");
+    }
+
+    #[test]
+    fn an_empty_path_is_an_error() {
+        assert_eq!(text("fileexists", &[""]), "ERR");
+        assert_eq!(text("filestat", &["", "size"]), "ERR");
+    }
+
+    #[test]
+    fn unknown_hash_and_field_names_are_errors() {
+        assert_eq!(text("file_hash", &["/dev/null", "crc32"]), "ERR");
+        assert_eq!(text("filestat", &["/dev/null", "bogus"]), "ERR");
+    }
+}

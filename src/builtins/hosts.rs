@@ -286,3 +286,26 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod sysroot_tests {
+    use super::super::fake::text_in;
+
+    #[test]
+    fn names_and_addresses_come_from_the_sysroot_hosts_file() {
+        assert_eq!(text_in("users", "host2ip", &["web01"]), "192.0.2.10");
+        assert_eq!(
+            text_in("users", "host2ip", &["WEB01.example.org"]),
+            "192.0.2.10"
+        );
+        assert_eq!(text_in("users", "host2ip", &["six"]), "2001:db8::5");
+        assert_eq!(text_in("users", "host2ip", &["nosuch"]), "nosuch");
+        assert_eq!(
+            text_in("users", "ip2host", &["192.0.2.10"]),
+            "web01.example.org"
+        );
+        assert_eq!(text_in("users", "ip2host", &["192.0.2.11"]), "web02");
+        assert_eq!(text_in("users", "ip2host", &["2001:db8:0::5"]), "six");
+        assert_eq!(text_in("users", "ip2host", &["192.0.2.99"]), "192.0.2.99");
+    }
+}

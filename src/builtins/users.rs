@@ -197,3 +197,53 @@ pub fn getenv(call: &Call) -> CallResult {
     }
     Ok(Value::string(&value[..end]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::text_in;
+
+    fn users(name: &str, args: &[&str]) -> String {
+        text_in("users", name, args)
+    }
+
+    #[test]
+    fn users_and_groups_come_from_the_sysroot() {
+        assert_eq!(users("getuid", &["alice"]), "1000");
+        assert_eq!(users("getuid", &[" bob "]), "1001");
+        assert_eq!(users("getuid", &["1002"]), "1002");
+        assert_eq!(users("getuid", &["nobody"]), "ERR");
+        assert_eq!(users("getgid", &["users"]), "100");
+        assert_eq!(users("getgid", &["+1000"]), "1000");
+        assert_eq!(users("getgid", &["bob"]), "ERR");
+        assert_eq!(users("userexists", &["carol"]), "any");
+        assert_eq!(users("userexists", &["#"]), "!any");
+        assert_eq!(users("groupexists", &["100"]), "any");
+        assert_eq!(users("groupexists", &["daemon"]), "!any");
+    }
+
+    #[test]
+    fn getusers_excludes_by_name_and_number() {
+        let all = r#"{ "root", "alice", "bob", "carol" }"#;
+        assert_eq!(users("getusers", &["", ""]), all);
+        assert_eq!(users("getusers", &["root,bob", "1002"]), r#"{ "alice" }"#);
+        assert_eq!(users("getusers", &[" root", " 0"]), all);
+    }
+
+    #[test]
+    fn getuserinfo_describes_an_entry() {
+        assert_eq!(
+            users("getuserinfo", &["alice"]),
+            r#"{"description":"Alice Liddell,,,","gid":1000,"home_dir":"/home/alice","shell":"/bin/zsh","uid":1000,"username":"alice"}"#
+        );
+        assert_eq!(
+            users("getuserinfo", &["1001"]),
+            r#"{"description":"","gid":100,"home_dir":"/home/bob","shell":"/usr/sbin/nologin","uid":1001,"username":"bob"}"#
+        );
+    }
+
+    #[test]
+    fn a_missing_database_knows_nobody() {
+        assert_eq!(text_in("proc/none", "userexists", &["root"]), "!any");
+        assert_eq!(text_in("proc/none", "getusers", &["", ""]), "{  }");
+    }
+}
