@@ -138,12 +138,77 @@ fn stat_field(path: &str, meta: &Metadata, field: &str) -> Option<String> {
         "dirname" => dirname(path),
         "linktarget" => link_target(path, meta, true),
         "linktarget_shallow" => link_target(path, meta, false),
-        // Extended attributes are not read: the field is empty, as it is
-        // in cf-agent for a file without any.
-        "xattr" => String::new(),
+        "xattr" => xattr_text(path),
         _ => return None,
     };
     Some(text)
+}
+
+/// The `xattr` field as cf-agent 3.21 prints it: empty for a file
+/// without extended attributes, else `name=value` and a newline for the
+/// last attribute only, its value read into the buffer every value went
+/// into, so that the tail of a longer earlier value shows after a
+/// shorter last one (`user.size=10ue`).
+fn xattr_text(path: &str) -> String {
+    let names = xattr_names(path);
+    let Some(last) = names.last() else {
+        return String::new();
+    };
+    let mut buffer: Vec<u8> = Vec::new();
+    for name in &names {
+        let value = xattr_value(path, name);
+        if buffer.len() < value.len() {
+            buffer.resize(value.len(), 0);
+        }
+        buffer[..value.len()].copy_from_slice(&value);
+    }
+    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+    let value = String::from_utf8_lossy(&buffer[..end]);
+    format!("{}={value}\n", last.to_string_lossy())
+}
+
+/// The names of a file's extended attributes, in the order the kernel
+/// lists them.
+fn xattr_names(path: &str) -> Vec<std::ffi::CString> {
+    let Ok(c_path) = std::ffi::CString::new(path) else {
+        return Vec::new();
+    };
+    let mut buffer = vec![0u8; 64 * 1024];
+    // SAFETY: the buffer is writable for the length given, and the
+    // kernel writes at most that many bytes of NUL-ended names.
+    let len = unsafe {
+        libc::listxattr(
+            c_path.as_ptr(),
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+        )
+    };
+    let Ok(len) = usize::try_from(len) else {
+        return Vec::new();
+    };
+    buffer[..len]
+        .split(|&b| b == 0)
+        .filter(|name| !name.is_empty())
+        .filter_map(|name| std::ffi::CString::new(name).ok())
+        .collect()
+}
+
+fn xattr_value(path: &str, name: &std::ffi::CStr) -> Vec<u8> {
+    let Ok(c_path) = std::ffi::CString::new(path) else {
+        return Vec::new();
+    };
+    let mut buffer = vec![0u8; 64 * 1024];
+    // SAFETY: as in xattr_names; the value is at most the buffer long.
+    let len = unsafe {
+        libc::getxattr(
+            c_path.as_ptr(),
+            name.as_ptr(),
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+        )
+    };
+    buffer.truncate(usize::try_from(len).unwrap_or(0));
+    buffer
 }
 
 fn file_type(meta: &Metadata) -> &'static str {
@@ -473,6 +538,39 @@ mod tests {
         assert_eq!(text("isnewerthan", &[&new, &old]), "!any");
         assert_eq!(text("isnewerthan", &[&old, &old]), "!any");
         assert_eq!(text("changedbefore", &[&old, "/nonexistent"]), "!any");
+    }
+
+    /// Sets a user extended attribute; false where the file system
+    /// refuses them.
+    fn set_xattr(path: &str, name: &str, value: &str) -> bool {
+        let path = std::ffi::CString::new(path).unwrap();
+        let name = std::ffi::CString::new(name).unwrap();
+        // SAFETY: the strings are NUL-ended and the value is read for
+        // its length only.
+        let status = unsafe {
+            libc::setxattr(
+                path.as_ptr(),
+                name.as_ptr(),
+                value.as_ptr().cast(),
+                value.len(),
+                0,
+            )
+        };
+        status == 0
+    }
+
+    // cf-agent: filestat(path, "xattr") after the same attributes were
+    // set, in the same order.
+    #[test]
+    fn xattr_shows_the_last_attribute_over_earlier_values() {
+        let path = file_with_times("xattr", 0, 0);
+        assert_eq!(text("filestat", &[&path, "xattr"]), "");
+        if !set_xattr(&path, "user.color", "blue") {
+            return;
+        }
+        assert_eq!(text("filestat", &[&path, "xattr"]), "user.color=blue\n");
+        set_xattr(&path, "user.size", "10");
+        assert_eq!(text("filestat", &[&path, "xattr"]), "user.size=10ue\n");
     }
 
     #[test]
