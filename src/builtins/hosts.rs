@@ -309,3 +309,68 @@ mod sysroot_tests {
         assert_eq!(text_in("users", "ip2host", &["192.0.2.99"]), "192.0.2.99");
     }
 }
+
+/// The groups of `groupsize` host names a peers file lists, in order:
+/// its non-empty lines once every match of the comment regex is gone.
+fn peer_groups(call: &Call) -> Result<Vec<Vec<String>>, String> {
+    let path = call.string(0)?;
+    let text = fs::read(path).map_err(|e| {
+        format!("function '{}' could not read '{path}': {e}", call.name)
+    })?;
+    let text = String::from_utf8_lossy(&text);
+    let comment = crate::regex::compile(call.string(1)?)?;
+    // cf-agent stops the run on a size outside 2 to 64.
+    let size = usize::try_from(call.int(2)?).ok();
+    let size = size.filter(|n| (2..=64).contains(n)).ok_or_else(|| {
+        format!("function '{}' needs a group size from 2 to 64", call.name)
+    })?;
+    let mut kept = String::new();
+    let mut from = 0;
+    for found in comment.captures_all(&text).iter().filter_map(|c| c.get(0)) {
+        kept += &crate::regex::slice(&text, from..found.start);
+        from = found.end;
+    }
+    kept += &crate::regex::slice(&text, from..text.len());
+    let names: Vec<String> = kept
+        .split('\n')
+        .filter(|line| !line.is_empty())
+        .map(String::from)
+        .collect();
+    Ok(names.chunks(size).map(<[String]>::to_vec).collect())
+}
+
+/// Whether a peers file line names this host.
+fn is_this_host(call: &Call, name: &str) -> bool {
+    ["sys.fqhost", "sys.uqhost"].iter().any(|var| {
+        matches!(call.env.lookup(var), Some(Value::Scalar(_, host)) if &*host == name)
+    })
+}
+
+/// A group's leader as cf-agent names it: `localhost` when it is this
+/// host.
+fn leader(call: &Call, group: &[String]) -> String {
+    match is_this_host(call, &group[0]) {
+        true => "localhost".to_string(),
+        false => group[0].clone(),
+    }
+}
+
+/// `peers(path, comment, groupsize)`: the other hosts in this host's
+/// group of the file; none when the file does not list this host.
+pub fn peers(call: &Call) -> CallResult {
+    let groups = peer_groups(call)?;
+    let mine = groups
+        .iter()
+        .find(|g| g.iter().any(|name| is_this_host(call, name)));
+    let others = mine.into_iter().flatten();
+    let others = others.filter(|name| !is_this_host(call, name));
+    Ok(Value::slist(others.map(|n| n.as_str().into()).collect()))
+}
+
+/// `peerleaders(path, comment, groupsize)`: the first host of every
+/// group.
+pub fn peerleaders(call: &Call) -> CallResult {
+    let groups = peer_groups(call)?;
+    let leaders = groups.iter().map(|g| leader(call, g).into()).collect();
+    Ok(Value::slist(leaders))
+}
