@@ -30,11 +30,12 @@ fn promises(index: usize, row: &Builtin) -> (String, String) {
                  \"{name}: false\" unless => \"{var}\";\n"
             ),
         ),
-        Returns::Slist | Returns::Data => {
-            let kind = if returns == Returns::Slist {
-                "slist"
-            } else {
-                "data"
+        Returns::Slist | Returns::Ilist | Returns::Rlist | Returns::Data => {
+            let kind = match returns {
+                Returns::Slist => "slist",
+                Returns::Ilist => "ilist",
+                Returns::Rlist => "rlist",
+                _ => "data",
             };
             (
                 format!("      \"{var}\" {kind} => {example};\n"),
@@ -83,10 +84,12 @@ fn expected_output() -> String {
     lines.collect()
 }
 
-fn write_policy() -> PathBuf {
+/// Writes the policy to a file of its own for each test, as the tests
+/// run at the same time.
+fn write_policy(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples");
     fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("examples.cf");
+    let path = dir.join(format!("{name}.cf"));
     fs::write(&path, examples_policy()).unwrap();
     path
 }
@@ -101,7 +104,7 @@ fn stdout_of(command: &mut Command) -> String {
 
 #[test]
 fn every_example_yields_what_its_row_says() {
-    let policy = write_policy();
+    let policy = write_policy("cfmini");
     let output = stdout_of(
         Command::new(env!("CARGO_BIN_EXE_cfmini"))
             .args(["run", "--sysroot", SYSROOT])
@@ -119,7 +122,7 @@ fn every_example_yields_what_cf_agent_prints() {
         eprintln!("cf-agent is not installed; examples not compared with it");
         return;
     }
-    let policy = write_policy();
+    let policy = write_policy("cf-agent");
     let root = env!("CARGO_MANIFEST_DIR");
     let output = stdout_of(
         Command::new("tests/oracle/cf-agent-run")

@@ -102,3 +102,31 @@ pub fn show(result: Result<Value, String>) -> String {
         Err(_) => "ERR".into(),
     }
 }
+
+/// An environment with no variables whose sysroot is a fixture tree.
+pub struct SysrootEnv(pub std::path::PathBuf);
+
+impl Env for SysrootEnv {
+    fn lookup(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
+    fn sysroot(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// Calls builtin `name` on string arguments with the sysroot
+/// `tests/fixtures/NAME`, and shows the result as [`text`] does.
+pub fn text_in(fixture: &str, name: &str, args: &[&str]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    let env = SysrootEnv(root);
+    let call = Call {
+        name,
+        args: args.iter().map(|&a| s(a)).collect(),
+        env: &env,
+    };
+    show((find(name).expect("builtin exists").run)(&call))
+}

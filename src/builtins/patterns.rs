@@ -70,8 +70,11 @@ pub fn regextract(call: &Call) -> CallResult {
     let Some(captures) = regex.captures(text) else {
         return Ok(class(false));
     };
-    let pairs = group_pairs(&regex, &captures, text);
-    call.env.set_array(call.string(2)?, pairs);
+    let elements = group_pairs(&regex, &captures, text)
+        .into_iter()
+        .map(|(key, value)| (vec![key], Value::string(value)))
+        .collect();
+    call.env.define_array(call.string(2)?, elements);
     Ok(class(true))
 }
 

@@ -107,12 +107,14 @@ impl Env for Frame<'_, '_> {
         self.holds(expr)
     }
 
-    fn set_array(&self, name: &str, pairs: Vec<(Str, Str)>) {
+    fn define_array(&self, name: &str, elements: Vec<(Vec<Str>, Value)>) {
+        let name = name.strip_prefix("default:").unwrap_or(name);
         let (scope, base) = lookup::split_scope(self.scope, name);
-        let mut pending = self.eval.pending.borrow_mut();
-        for (key, value) in pairs {
-            let var = format!("{base}[{key}]");
-            pending.push((scope.into(), var, Value::string(value)));
+        let mut arrays = self.eval.arrays.borrow_mut();
+        for (indices, value) in elements {
+            let mut var = base.to_string();
+            indices.iter().for_each(|i| var += &format!("[{i}]"));
+            arrays.push((scope.to_string(), var, value));
         }
     }
 }

@@ -202,9 +202,9 @@ struct Evaluator<'a> {
     /// The tags and comments of what the policy defined.
     notes: state::Notes,
     log: Log,
-    /// Variables builtins define besides their result (`regextract`'s
-    /// array), by scope and name, set once the promise has run.
-    pending: RefCell<Vec<(Str, String, Value)>>,
+    /// Classic array elements builtins defined while a promise ran, as
+    /// scope, variable name and value, set once the promise is done.
+    arrays: RefCell<Vec<(String, String, Value)>>,
     outcome: Outcome,
     /// Keep errors off standard error, for evaluating ahead of the run.
     quiet: bool,
@@ -234,7 +234,7 @@ impl<'a> Evaluator<'a> {
             calls: RefCell::default(),
             notes: state::Notes::default(),
             log: Log::new(options.verbose),
-            pending: RefCell::default(),
+            arrays: RefCell::default(),
             outcome: Outcome::default(),
             quiet: false,
             returns: Vec::new(),
@@ -548,15 +548,15 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => self.run_report(bundle, promise, &bindings, pass),
             }
-            self.set_pending();
+            self.define_arrays();
         }
-        self.set_pending();
         Ok(())
     }
 
-    /// Sets the variables builtins defined while the promise ran.
-    fn set_pending(&mut self) {
-        for (scope, name, value) in self.pending.take() {
+    /// Sets the classic array elements builtins defined.
+    fn define_arrays(&mut self) {
+        let elements = std::mem::take(self.arrays.get_mut());
+        for (scope, name, value) in elements {
             self.set_var(&scope, &name, value);
         }
     }
