@@ -4,12 +4,13 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 
 use crate::ast::{Policy, Rval};
 use crate::check;
 use crate::error::{Error, exit};
 use crate::eval::{self, Options, log::Log};
+use crate::help;
 use crate::load::{self, Loaded};
 use crate::regex::{self, Regex};
 use crate::show::Show;
@@ -23,7 +24,12 @@ Exit codes:
 
 /// A side-effect-free interpreter for CFEngine 3 policy.
 #[derive(Parser, Debug)]
-#[command(name = "cfmini", version, after_help = EXIT_CODES)]
+#[command(
+    name = "cfmini",
+    version,
+    after_help = EXIT_CODES,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,6 +45,14 @@ enum Command {
     Check {
         /// The policy file.
         file: PathBuf,
+    },
+    /// Describe a command or a builtin function, or list the builtins.
+    Help {
+        /// A command (`run`, `check`) or a function name.
+        topic: Option<String>,
+        /// List every builtin function, one line each.
+        #[arg(long, conflicts_with = "topic")]
+        functions: bool,
     },
 }
 
@@ -98,6 +112,37 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Check { file } => check(&file),
+        Command::Help { topic, functions } => help(topic, functions),
+    }
+}
+
+/// `cfmini help`: the commands, one command, one builtin or the list of
+/// builtins.
+fn help(topic: Option<String>, functions: bool) -> i32 {
+    let mut command = Cli::command();
+    // Building names each subcommand's usage after the binary.
+    command.build();
+    if functions {
+        print!("{}", help::function_list());
+        return exit::SUCCESS;
+    }
+    let Some(topic) = topic else {
+        println!("{}", command.render_long_help());
+        return exit::SUCCESS;
+    };
+    if let Some(sub) = command.find_subcommand_mut(&topic) {
+        println!("{}", sub.render_long_help());
+        return exit::SUCCESS;
+    }
+    match help::function(&topic) {
+        Some(text) => {
+            print!("{text}");
+            exit::SUCCESS
+        }
+        None => {
+            eprintln!("error: {}", help::not_a_function(&topic));
+            exit::USAGE
+        }
     }
 }
 

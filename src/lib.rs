@@ -16,6 +16,7 @@ pub mod cli;
 pub mod error;
 pub mod eval;
 pub mod expand;
+pub mod help;
 pub mod json;
 pub mod load;
 pub mod macros;

@@ -415,3 +415,22 @@ fn negating_a_class_changes_nothing_as_in_cf_agent() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout(&output), "R: linux\nR: mine\nR: a\n");
 }
+
+#[test]
+fn help_describes_commands_and_builtins() {
+    let output = cfmini(&["help", "canonify"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.starts_with("canonify(1) -> string\n"), "{text}");
+    assert!(text.contains("cf-agent prints:\n    a_b_c_d\n"), "{text}");
+
+    let check = stdout(&cfmini(&["help", "check"]));
+    assert!(check.contains("Usage: cfmini check <FILE>"), "{check}");
+
+    let list = stdout(&cfmini(&["help", "--functions"]));
+    assert!(list.lines().any(|l| l.starts_with("network_connections ")));
+
+    let unknown = cfmini(&["help", "nosuchthing"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("'nosuchthing'"));
+}

@@ -1,0 +1,97 @@
+//! The text of `cfmini help`: one builtin described from its row of the
+//! table, or the whole table listed one line per builtin.
+
+use crate::builtins::{Builtin, Returns, TABLE, find};
+use crate::syntax::syntax;
+
+/// What `cfmini help NAME` prints for the builtin `name`: its arity,
+/// what it returns, its doc, its example and what cf-agent prints for
+/// the example. `None` when cfmini has no builtin by that name.
+pub fn function(name: &str) -> Option<String> {
+    let row = find(name)?;
+    let mut text = format!(
+        "{}({}) -> {}\n\n    {}\n\n",
+        row.name,
+        arity(row),
+        returns(row.returns),
+        row.doc
+    );
+    text += &format!("example:\n    {}\n", row.example);
+    text += &format!("cf-agent prints:\n    {}\n", indent(row.yields));
+    Some(text)
+}
+
+/// Why `name` is not a builtin of cfmini: a CFEngine function it does
+/// not provide, or no function at all.
+pub fn not_a_function(name: &str) -> String {
+    match syntax().function(name) {
+        Some(_) => format!(
+            "'{name}' is a CFEngine function that cfmini does not provide"
+        ),
+        None => format!("no command or function is called '{name}'"),
+    }
+}
+
+/// Every builtin, one line each: name, arity, return type and doc.
+pub fn function_list() -> String {
+    let width = TABLE.iter().map(|row| row.name.len()).max().unwrap_or(0);
+    let lines = TABLE.iter().map(|row| {
+        let shape = format!("{} -> {}", arity(row), returns(row.returns));
+        format!("{:width$}  {shape:14}  {}\n", row.name, row.doc)
+    });
+    lines.collect()
+}
+
+/// `2`, `1..3` or `1..` arguments.
+fn arity(row: &Builtin) -> String {
+    match row.max_args {
+        Some(max) if max == row.min_args => max.to_string(),
+        Some(max) => format!("{}..{max}", row.min_args),
+        None => format!("{}..", row.min_args),
+    }
+}
+
+fn returns(kind: Returns) -> &'static str {
+    match kind {
+        Returns::String => "string",
+        Returns::Int => "int",
+        Returns::Real => "real",
+        Returns::Slist => "slist",
+        Returns::Ilist => "ilist",
+        Returns::Rlist => "rlist",
+        Returns::Data => "data",
+        Returns::Class => "class",
+    }
+}
+
+/// A value of several lines, indented under its heading.
+fn indent(text: &str) -> String {
+    text.replace('\n', "\n    ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_builtin_is_described_from_its_row() {
+        let text = function("canonify").unwrap();
+        assert!(text.starts_with("canonify(1) -> string\n"), "{text}");
+        assert!(text.contains("example:\n    canonify("), "{text}");
+        assert!(function("nosuchfunction").is_none());
+    }
+
+    #[test]
+    fn a_missing_function_is_told_from_an_unknown_name() {
+        assert!(not_a_function("nosuch").contains("no command or function"));
+        let cfengine = ["hostinnetgroup", "execresult", "remotescalar"];
+        for name in cfengine.into_iter().filter(|n| find(n).is_none()) {
+            assert!(not_a_function(name).contains("does not provide"));
+        }
+    }
+
+    #[test]
+    fn the_list_has_one_line_per_builtin() {
+        assert_eq!(function_list().lines().count(), TABLE.len());
+    }
+}
