@@ -164,12 +164,13 @@ impl<'a> Evaluator<'a> {
         evaluator
     }
 
-    /// Hard classes, `-D` and `-N` classes, `sys` and `const` variables.
+    /// Hard classes, `-D` and `-N` classes, `sys`, `const` and `def`
+    /// variables.
     fn discover_system(&mut self, file: &Path) {
         let system = system::discover(&self.options.sysroot);
         self.global_classes = system.classes;
-        for (name, value) in system.vars {
-            self.set_var("sys", &name, Value::string(value));
+        for var in system.vars {
+            self.set_var(var.scope, &var.name, var.value);
         }
         self.add_policy_paths(file);
 
@@ -179,13 +180,6 @@ impl<'a> Evaluator<'a> {
         for class in &self.options.negations {
             self.global_classes.remove(&canonify(class));
         }
-
-        let constants =
-            [("dollar", "$"), ("n", "\n"), ("r", "\r"), ("at", "@")];
-        for (name, value) in constants.into_iter().chain([("t", "\t")]) {
-            self.set_var("const", name, Value::string(value));
-        }
-        self.set_var("const", "endl", Value::string("\n"));
     }
 
     fn add_policy_paths(&mut self, file: &Path) {

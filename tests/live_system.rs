@@ -1,0 +1,277 @@
+//! Compares what cfmini discovers about this machine with what cf-agent
+//! discovers, where cf-agent is installed: every hard class and every
+//! special variable cf-agent lists with `--show-evaluated-classes` and
+//! `--show-evaluated-vars` after running an empty policy.
+//!
+//! cfmini discovers the host at the moment cf-agent's `sys.systime`
+//! names, so the clock's classes and variables must agree to the
+//! second. A few values cannot agree and are compared otherwise, each
+//! with its reason in [`compared_apart`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use cfmini::json;
+use cfmini::system::{self, System};
+use cfmini::value::{Data, Value};
+
+/// cf-agent's lists of classes and of variables with their printed
+/// values.
+struct Shown {
+    classes: BTreeSet<String>,
+    vars: BTreeMap<String, String>,
+}
+
+fn oracle_available() -> bool {
+    if std::env::var_os("CFMINI_SKIP_ORACLE").is_some() {
+        eprintln!("skipped: CFMINI_SKIP_ORACLE is set");
+        return false;
+    }
+    let found = Command::new("sh")
+        .args(["-c", "command -v cf-agent && command -v cf-promises"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("skipped: cf-agent is not installed");
+    }
+    found
+}
+
+fn run_oracle() -> Shown {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live_system");
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("empty.cf");
+    std::fs::write(&policy, "bundle agent main { reports: \"ran\"; }\n")
+        .unwrap();
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/cf-agent-run");
+    let output = Command::new(script)
+        .arg(&policy)
+        .args(["", "", "--show-evaluated-classes", "--show-evaluated-vars"])
+        .env_remove("CFENGINE_TEST_OVERRIDE_PROCDIR")
+        .output()
+        .expect("cf-agent-run runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    parse_shown(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// Reads the two tables: a class per line, then `scope.name value tags`
+/// with the value starting at the 42nd column.
+fn parse_shown(text: &str) -> Shown {
+    let mut shown = Shown {
+        classes: BTreeSet::new(),
+        vars: BTreeMap::new(),
+    };
+    let mut section = "";
+    for line in text.lines() {
+        if line.starts_with("Class name") || line.starts_with("Variable name") {
+            section = if line.starts_with("Class") {
+                "classes"
+            } else {
+                "vars"
+            };
+            continue;
+        }
+        let name = line.split_whitespace().next().unwrap_or_default();
+        match section {
+            "classes" => {
+                shown.classes.insert(name.to_string());
+            }
+            "vars" => {
+                let name = name.strip_prefix("default:").unwrap_or(name);
+                let rest = line.get(41..).unwrap_or_default();
+                shown.vars.insert(name.to_string(), rest.to_string());
+            }
+            _ => {}
+        }
+    }
+    shown
+}
+
+/// A value as cf-agent's table prints it.
+fn printed(value: &Value) -> String {
+    match value {
+        Value::Scalar(_, text) if text.chars().any(|c| c.is_control()) => {
+            "<non-printable>".into()
+        }
+        Value::Scalar(_, text) => text.replace('"', "\\\""),
+        Value::List(_, items) => {
+            let items: Vec<String> =
+                items.iter().map(|i| format!("\"{i}\"")).collect();
+            format!(" {{{}}}", items.join(","))
+        }
+        Value::Data(data) => json::to_compact(data),
+    }
+}
+
+/// The value column of a printed line, cut where the tags start, when
+/// it starts with `expected`.
+fn value_matches(column: &str, expected: &str) -> bool {
+    let Some(rest) = column.strip_prefix(expected) else {
+        return false;
+    };
+    rest.is_empty() || rest.starts_with(' ')
+}
+
+/// The variables whose values differ between two runs for reasons
+/// other than discovery, with the reason each is compared otherwise.
+fn compared_apart(name: &str) -> Option<&'static str> {
+    let dirs = [
+        "sys.workdir",
+        "sys.bindir",
+        "sys.inputdir",
+        "sys.masterdir",
+        "sys.statedir",
+        "sys.logdir",
+        "sys.piddir",
+        "sys.libdir",
+        "sys.default_policy_path",
+        "sys.failsafe_policy_path",
+        "sys.update_policy_path",
+    ];
+    let programs = [
+        "sys.cf_twin",
+        "sys.cf_agent",
+        "sys.cf_serverd",
+        "sys.cf_monitord",
+        "sys.cf_know",
+        "sys.cf_report",
+        "sys.cf_key",
+        "sys.cf_runagent",
+        "sys.cf_execd",
+        "sys.cf_hub",
+        "sys.cf_reactor",
+        "sys.cf_promises",
+        "sys.cf_upgrade",
+        "sys.cf_net",
+        "sys.cf_check",
+        "sys.cf_secret",
+    ];
+    if dirs.contains(&name) || programs.contains(&name) {
+        return Some("cf-agent runs with a private -w work directory");
+    }
+    match name {
+        "sys.uptime" => Some("read a moment apart; must agree within a minute"),
+        "sys.inet" | "sys.inet6" | "sys.interfaces_data" => Some(
+            "traffic counters move between the runs; compared without them",
+        ),
+        "sys.policy_entry_filename"
+        | "sys.policy_entry_dirname"
+        | "sys.policy_entry_basename" => {
+            Some("set by the evaluator for the policy run, not by discovery")
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn discovery_matches_cf_agent_on_this_machine() {
+    if !oracle_available() {
+        return;
+    }
+    let shown = run_oracle();
+    assert!(
+        shown.classes.len() > 50 && shown.vars.len() > 50,
+        "tables not read"
+    );
+    let systime = shown.vars.get("sys.systime").expect("sys.systime shown");
+    let now: i64 = systime.split_whitespace().next().unwrap().parse().unwrap();
+    let found = system::discover_at(Path::new("/"), now);
+
+    let classes: BTreeSet<String> = found.classes.iter().cloned().collect();
+    let missing: Vec<_> = shown.classes.difference(&classes).collect();
+    let extra: Vec<_> = classes.difference(&shown.classes).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "classes missing: {missing:?}\nclasses extra: {extra:?}"
+    );
+
+    let mut problems = Vec::new();
+    for (name, column) in &shown.vars {
+        let (scope, short) = name.split_once('.').unwrap();
+        let Some(value) = found.var(scope, short) else {
+            if compared_apart(name).is_none() {
+                problems
+                    .push(format!("{name}: missing, cf-agent has {column:?}"));
+            }
+            continue;
+        };
+        if compared_apart(name).is_some() {
+            continue;
+        }
+        let expected = printed(value);
+        if !value_matches(column, &expected) {
+            problems.push(format!(
+                "{name}: cfmini {expected:?}, cf-agent {column:?}"
+            ));
+        }
+    }
+    for var in &found.vars {
+        let name = format!("{}.{}", var.scope, var.name);
+        if !shown.vars.contains_key(&name) && compared_apart(&name).is_none() {
+            problems.push(format!("{name}: not defined by cf-agent"));
+        }
+    }
+    problems.extend(apart_problems(&found, &shown));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Compares the values [`compared_apart`] sets aside.
+fn apart_problems(found: &System, shown: &Shown) -> Vec<String> {
+    let mut problems = Vec::new();
+    let minutes = |text: &str| {
+        text.split_whitespace()
+            .next()
+            .and_then(|m| m.parse::<i64>().ok())
+    };
+    let ours = found.sys_text("uptime").and_then(minutes);
+    let theirs = shown.vars.get("sys.uptime").and_then(|t| minutes(t));
+    if ours.zip(theirs).is_none_or(|(a, b)| (a - b).abs() > 1) {
+        problems
+            .push(format!("sys.uptime: cfmini {ours:?}, cf-agent {theirs:?}"));
+    }
+    for name in ["inet", "inet6", "interfaces_data"] {
+        let ours = found
+            .var("sys", name)
+            .map(|v| printed(&without_counters(v)));
+        let theirs = shown.vars.get(&format!("sys.{name}")).map(|t| {
+            let data = json::parse(t).expect("cf-agent prints JSON");
+            printed(&without_counters(&Value::Data(data.into())))
+        });
+        if ours != theirs {
+            problems.push(format!(
+                "sys.{name}: cfmini {ours:?}\ncf-agent {theirs:?}"
+            ));
+        }
+    }
+    problems
+}
+
+/// A networking container without the numbers that move: `stats` and
+/// the values of `interfaces_data`.
+fn without_counters(value: &Value) -> Value {
+    let Value::Data(data) = value else {
+        return value.clone();
+    };
+    let Data::Object(object) = &**data else {
+        return value.clone();
+    };
+    let pairs = object
+        .iter()
+        .filter(|(k, _)| &***k != "stats")
+        .map(|(k, v)| match v {
+            Data::Object(_) if v.child("receive_bytes").is_some() => {
+                (k.clone(), Data::Null)
+            }
+            other => (k.clone(), other.clone()),
+        })
+        .collect();
+    Value::Data(
+        Data::Object(cfmini::value::Object::from_unique_pairs(pairs)).into(),
+    )
+}
