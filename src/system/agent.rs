@@ -83,7 +83,7 @@ impl Dirs {
         format!("{}/inputs", self.work)
     }
 
-    fn state(&self) -> String {
+    pub fn state(&self) -> String {
         format!("{}/state", self.work)
     }
 }

@@ -84,7 +84,7 @@ const WEEKDAYS: [&str; 7] = [
 
 impl CivilTime {
     /// `Fri Dec  4 17:01:03 2026`, as C's `ctime()`.
-    fn ctime(&self) -> String {
+    pub fn ctime(&self) -> String {
         format!(
             "{} {} {:2} {:02}:{:02}:{:02} {}",
             &WEEKDAYS[self.weekday][..3],

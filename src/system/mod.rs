@@ -18,6 +18,7 @@ mod clock;
 mod distro;
 mod iface;
 mod kernel;
+mod monitor;
 mod procnet;
 mod tz;
 
@@ -72,6 +73,7 @@ pub fn discover_at(sysroot: &Path, now: i64) -> System {
     system.add_platform(&root, &uname);
     system.add_interfaces(&root);
     system.add_networking(&root);
+    system.add_monitor(&root, &dirs.state(), now);
     system.add_version_classes();
     system.add_distribution(&root);
     system.add_user(&root);
