@@ -61,7 +61,14 @@ pub fn discover(sysroot: &Path) -> System {
 /// Discovers the host facts as they stand at `now`, seconds since the
 /// epoch, reading files under `sysroot`.
 pub fn discover_at(sysroot: &Path, now: i64) -> System {
-    let root = Root::new(sysroot);
+    let tz = std::env::var("TZ").ok();
+    discover_in(sysroot, now, tz.as_deref())
+}
+
+/// Discovers the host facts at `now` under `sysroot`, with `tz` standing
+/// for the `TZ` environment variable.
+pub fn discover_in(sysroot: &Path, now: i64, tz: Option<&str>) -> System {
+    let root = Root::new(sysroot, tz);
     let mut system = System::default();
     let uname = kernel::uname(&root);
 
@@ -175,15 +182,18 @@ impl System {
 /// ignored, so that a sysroot cannot make cfmini read without end.
 const MAX_FILE_BYTES: u64 = 64 << 20;
 
-/// The directory that stands for `/`.
+/// The directory that stands for `/`, and the time zone setting.
 pub(crate) struct Root {
     dir: PathBuf,
+    /// The `TZ` setting local time follows.
+    tz: Option<String>,
 }
 
 impl Root {
-    fn new(dir: &Path) -> Root {
+    fn new(dir: &Path, tz: Option<&str>) -> Root {
         Root {
             dir: dir.to_path_buf(),
+            tz: tz.map(str::to_string),
         }
     }
 

@@ -18,10 +18,10 @@ pub(super) fn offset_at(root: &Root, now: i64) -> i64 {
 }
 
 fn zone(root: &Root) -> Option<Zone> {
-    let Ok(tz) = std::env::var("TZ") else {
+    let Some(tz) = &root.tz else {
         return Zone::from_tzif(&root.read_bytes("/etc/localtime")?);
     };
-    let name = tz.strip_prefix(':').unwrap_or(&tz);
+    let name = tz.strip_prefix(':').unwrap_or(tz);
     if name.is_empty() {
         return None;
     }
