@@ -75,13 +75,17 @@ struct Link {
     mac: String,
 }
 
-/// The lists cf-agent builds while it walks the interfaces.
+/// What cf-agent gathers while it walks the interfaces.
 #[derive(Default)]
 struct Lists {
     interfaces: Vec<String>,
     hardware: Vec<String>,
     flags: Vec<String>,
     addresses: Vec<String>,
+    /// The interface of the entry before.
+    last_name: String,
+    /// Whether `sys.ipv4` is set.
+    address_set: bool,
 }
 
 impl System {
@@ -89,24 +93,8 @@ impl System {
     pub(super) fn add_interfaces(&mut self, root: &Root) {
         let links = read_links(root);
         let mut lists = Lists::default();
-        let mut address_set = false;
-        let mut last = "";
         for (link, address) in ipv4_entries(root, &links) {
-            if link.name != last {
-                self.sys("interface", link.name.clone());
-                last = &link.name;
-            }
-            self.class(&format!("net_iface_{}", canonify(&link.name)));
-            self.add_flags(link, &mut lists);
-            if link.flags & IFF_UP != 0 {
-                let first = !address_set && link.flags & IFF_LOOPBACK == 0;
-                if first {
-                    self.sys("ipv4", address.to_string());
-                    address_set = true;
-                }
-                self.add_ipv4(link, address, &mut lists);
-            }
-            self.add_mac(link, &mut lists);
+            self.add_ipv4_entry(link, address, &mut lists);
         }
         if has_ifconfig(root) {
             self.add_ifconfig(root, &links, &mut lists);
@@ -123,6 +111,31 @@ impl System {
                 self.sys_list(name, list);
             }
         }
+    }
+
+    /// One entry of the `SIOCGIFCONF` list: an interface and one of its
+    /// addresses. `sys.ipv4` is the first address of an interface that
+    /// is up and not the loopback one.
+    fn add_ipv4_entry(
+        &mut self,
+        link: &Link,
+        address: Ipv4Addr,
+        lists: &mut Lists,
+    ) {
+        if link.name != lists.last_name {
+            self.sys("interface", link.name.clone());
+            lists.last_name = link.name.clone();
+        }
+        self.class(&format!("net_iface_{}", canonify(&link.name)));
+        self.add_flags(link, lists);
+        if link.flags & IFF_UP != 0 {
+            if !lists.address_set && link.flags & IFF_LOOPBACK == 0 {
+                self.sys("ipv4", address.to_string());
+                lists.address_set = true;
+            }
+            self.add_ipv4(link, address, lists);
+        }
+        self.add_mac(link, lists);
     }
 
     fn add_flags(&mut self, link: &Link, lists: &mut Lists) {
@@ -216,9 +229,11 @@ fn push_new(list: &mut Vec<String>, item: String) {
 
 /// Whether `ifconfig` is installed where cf-agent looks for it.
 fn has_ifconfig(root: &Root) -> bool {
-    ["/sbin/ifconfig", "/bin/ifconfig"]
-        .iter()
-        .any(|path| root.read(path).is_some())
+    let readable = |path: &str| {
+        let file = std::fs::File::open(root.path(path));
+        file.and_then(|f| f.metadata()).is_ok_and(|m| m.is_file())
+    };
+    readable("/sbin/ifconfig") || readable("/bin/ifconfig")
 }
 
 /// The interfaces in `/sys/class/net`, in index order.
@@ -361,23 +376,7 @@ fn if_inet6(root: &Root) -> Vec<(String, Ipv6Addr)> {
 /// in dotted form for IPv4-compatible and IPv4-mapped addresses.
 fn inet_ntop6(address: Ipv6Addr) -> String {
     let groups = address.segments();
-    let mut best = (0, 0);
-    let mut run = (0, 0);
-    for (i, &group) in groups.iter().enumerate() {
-        if group == 0 {
-            run = if run.1 == 0 {
-                (i, 1)
-            } else {
-                (run.0, run.1 + 1)
-            };
-            if run.1 > best.1 {
-                best = run;
-            }
-        } else {
-            run = (0, 0);
-        }
-    }
-    let best = if best.1 >= 2 { Some(best) } else { None };
+    let best = longest_zero_run(&groups);
     let embeds_ipv4 = best.is_some_and(|(base, len)| {
         base == 0 && (len == 6 || (len == 5 && groups[5] == 0xffff))
     });
@@ -386,11 +385,8 @@ fn inet_ntop6(address: Ipv6Addr) -> String {
     let mut i = 0;
     while i < 8 {
         if let Some((base, len)) = best.filter(|(base, _)| *base == i) {
-            out.push(':');
+            out.push_str(if base + len == 8 { "::" } else { ":" });
             i = base + len;
-            if i == 8 {
-                out.push(':');
-            }
             continue;
         }
         if i > 0 {
@@ -405,6 +401,21 @@ fn inet_ntop6(address: Ipv6Addr) -> String {
         i += 1;
     }
     out
+}
+
+/// The first longest run of two or more zero groups, as start and
+/// length.
+fn longest_zero_run(groups: &[u16; 8]) -> Option<(usize, usize)> {
+    let mut best = (0, 0);
+    let mut start = 0;
+    for (i, &group) in groups.iter().enumerate() {
+        if group != 0 {
+            start = i + 1;
+        } else if i + 1 - start > best.1 {
+            best = (start, i + 1 - start);
+        }
+    }
+    (best.1 >= 2).then_some(best)
 }
 
 /// Compares names as `ifconfig` sorts interfaces: runs of digits by

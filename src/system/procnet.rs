@@ -183,43 +183,9 @@ fn split_spaces(text: &str) -> Vec<&str> {
     }
 }
 
-/// A line of `/proc/net/route`: eleven tab-separated columns, the
-/// interface without blanks, the others hex or decimal digits; what
-/// follows the eleventh column's digits is ignored.
+/// A line of `/proc/net/route`, decoded.
 fn route_line(line: &str) -> Option<Obj> {
-    const NAMES: [&str; 11] = [
-        "interface",
-        "raw_dest",
-        "raw_gw",
-        "raw_flags",
-        "refcnt",
-        "use",
-        "metric",
-        "raw_mask",
-        "mtu",
-        "window",
-        "irtt",
-    ];
-    let fields: Vec<&str> = line.splitn(11, '\t').collect();
-    if fields.len() < 11
-        || fields[0].is_empty()
-        || fields[0].contains(char::is_whitespace)
-    {
-        return None;
-    }
-    let mut route = Obj::default();
-    route.set("interface", Data::Str(fields[0].into()));
-    for (i, (&name, &field)) in NAMES.iter().zip(&fields).enumerate().skip(1) {
-        let decimal = matches!(name, "refcnt" | "use" | "mtu" | "window");
-        let digits = field
-            .find(|c: char| !is_digit(c, decimal))
-            .unwrap_or(field.len());
-        if digits == 0 || (i < 10 && digits < field.len()) {
-            return None;
-        }
-        route.set(name, Data::Str(field[..digits].into()));
-    }
-
+    let mut route = route_columns(line)?;
     route.rewrite_address("raw_dest", "dest");
     route.rewrite_address("raw_gw", "gateway");
     route.rewrite_address("raw_mask", "mask");
@@ -239,9 +205,45 @@ fn route_line(line: &str) -> Option<Obj> {
         },
     ];
     route.set("flags", strings(&words));
-    let active =
-        default && flags & (RTF_UP | RTF_GATEWAY) == RTF_UP | RTF_GATEWAY;
+    let up_gateway = RTF_UP | RTF_GATEWAY;
+    let active = default && flags & up_gateway == up_gateway;
     route.set("active_default_gateway", Data::Bool(active));
+    Some(route)
+}
+
+/// The columns of a `/proc/net/route` line: eleven separated by tabs,
+/// the interface without blanks, the others hex or decimal digits;
+/// what follows the eleventh column's digits is ignored.
+fn route_columns(line: &str) -> Option<Obj> {
+    const NAMES: [&str; 11] = [
+        "interface",
+        "raw_dest",
+        "raw_gw",
+        "raw_flags",
+        "refcnt",
+        "use",
+        "metric",
+        "raw_mask",
+        "mtu",
+        "window",
+        "irtt",
+    ];
+    let fields: Vec<&str> = line.splitn(11, '\t').collect();
+    let interface = fields
+        .first()
+        .filter(|f| !f.is_empty() && !f.contains(is_blank))?;
+    let mut route = Obj::default();
+    route.set("interface", Data::Str((*interface).into()));
+    for (i, &name) in NAMES.iter().enumerate().skip(1) {
+        let field = fields.get(i)?;
+        let decimal = matches!(name, "refcnt" | "use" | "mtu" | "window");
+        let digits =
+            field.find(|c| !is_digit(c, decimal)).unwrap_or(field.len());
+        if digits == 0 || (i < 10 && digits < field.len()) {
+            return None;
+        }
+        route.set(name, Data::Str(field[..digits].into()));
+    }
     Some(route)
 }
 
