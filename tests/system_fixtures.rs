@@ -70,8 +70,16 @@ fn debian_names_come_from_the_kernel_and_etc_hosts() {
             ("sys.domain", "example.org"),
         ],
     );
-    // Every domain suffix, and the aliases /etc/hosts gives the name.
-    let names = ["web1_example_org", "example_org", "org", "web1", "www"];
+    // Every domain suffix, and the aliases /etc/hosts gives the name:
+    // with `multi on` every line naming it adds its names.
+    let names = [
+        "web1_example_org",
+        "example_org",
+        "org",
+        "web1",
+        "www",
+        "web1_backup",
+    ];
     assert_classes(&system, &names, &["hub"]);
 }
 

@@ -171,28 +171,54 @@ pub(super) struct HostsEntry {
     pub aliases: Vec<String>,
 }
 
-/// The first IPv4 line of `/etc/hosts` naming `name`, any case, as the
-/// resolver's `files` source answers `gethostbyname()`.
+/// What `gethostbyname()` answers from `/etc/hosts` for `name`, any
+/// case: the address and canonical name of the first IPv4 line naming
+/// it, and that line's other names as aliases. With `multi on` in
+/// `/etc/host.conf` glibc merges every line that names it: each adds
+/// its aliases, and its canonical name when that differs.
 pub(super) fn hosts_entry(root: &Root, name: &str) -> Option<HostsEntry> {
     if name.is_empty() {
         return None;
     }
     let text = root.read("/etc/hosts")?;
-    text.lines().find_map(|line| {
-        let line = line.split('#').next().unwrap_or_default();
-        let mut words = line.split_whitespace();
-        let address = words.next()?;
-        address.parse::<std::net::Ipv4Addr>().ok()?;
-        let names: Vec<&str> = words.collect();
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            return None;
+    let mut lines = text.lines().filter_map(hosts_line).filter(|(_, names)| {
+        names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    });
+    let (address, names) = lines.next()?;
+    let mut aliases: Vec<String> =
+        names[1..].iter().map(|s| s.to_string()).collect();
+    for (_, more) in lines.filter(|_| multi_on(root)) {
+        aliases.extend(more[1..].iter().map(|s| s.to_string()));
+        if more[0] != names[0] {
+            aliases.push(more[0].to_string());
         }
-        Some(HostsEntry {
-            address: address.to_string(),
-            name: names[0].to_string(),
-            aliases: names[1..].iter().map(|s| s.to_string()).collect(),
-        })
+    }
+    Some(HostsEntry {
+        address: address.to_string(),
+        name: names[0].to_string(),
+        aliases,
     })
+}
+
+/// Whether `/etc/host.conf` says `multi on`.
+fn multi_on(root: &Root) -> bool {
+    let text = root.read("/etc/host.conf").unwrap_or_default();
+    text.lines().any(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        words.len() >= 2
+            && words[0] == "multi"
+            && words[1].eq_ignore_ascii_case("on")
+    })
+}
+
+/// An IPv4 line of `/etc/hosts`: its address and names.
+fn hosts_line(line: &str) -> Option<(&str, Vec<&str>)> {
+    let line = line.split('#').next().unwrap_or_default();
+    let mut words = line.split_whitespace();
+    let address = words.next()?;
+    address.parse::<std::net::Ipv4Addr>().ok()?;
+    let names: Vec<&str> = words.collect();
+    (!names.is_empty()).then_some((address, names))
 }
 
 /// How many CPUs a list of ranges such as `0-3,8,10-11` names.
