@@ -7,6 +7,11 @@
 //! names, so the clock's classes and variables must agree to the
 //! second. A few values cannot agree and are compared otherwise, each
 //! with its reason in [`compared_apart`].
+//!
+//! Where this machine also lets root make private namespaces, cf-agent
+//! runs again with `/etc` and the host name of each fixture tree
+//! (`tests/oracle/cf-agent-in-tree`), and what it derives from them is
+//! compared with what cfmini finds under the tree.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,7 +24,8 @@ use cfmini::value::{Data, Value};
 /// cf-agent's lists of classes and of variables with their printed
 /// values.
 struct Shown {
-    classes: BTreeSet<String>,
+    /// Each class with its tags.
+    classes: BTreeMap<String, String>,
     vars: BTreeMap<String, String>,
 }
 
@@ -39,24 +45,27 @@ fn oracle_available() -> bool {
 }
 
 fn run_oracle() -> Shown {
+    run_script("cf-agent-run", &[])
+}
+
+/// Runs an empty policy through an oracle script, with `args` before
+/// the policy, and reads the tables cf-agent shows.
+fn run_script(script: &str, args: &[&str]) -> Shown {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live_system");
     std::fs::create_dir_all(&dir).unwrap();
     let policy = dir.join("empty.cf");
     std::fs::write(&policy, "bundle agent main { reports: \"ran\"; }\n")
         .unwrap();
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/cf-agent-run");
-    let output = Command::new(script)
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
+    let output = Command::new(oracle.join(script))
+        .args(args)
         .arg(&policy)
         .args(["", "", "--show-evaluated-classes", "--show-evaluated-vars"])
         .env_remove("CFENGINE_TEST_OVERRIDE_PROCDIR")
         .output()
-        .expect("cf-agent-run runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .expect("the oracle script runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{script}: {stderr}");
     parse_shown(&String::from_utf8_lossy(&output.stdout))
 }
 
@@ -64,7 +73,7 @@ fn run_oracle() -> Shown {
 /// with the value starting at the 42nd column.
 fn parse_shown(text: &str) -> Shown {
     let mut shown = Shown {
-        classes: BTreeSet::new(),
+        classes: BTreeMap::new(),
         vars: BTreeMap::new(),
     };
     let mut section = "";
@@ -80,7 +89,8 @@ fn parse_shown(text: &str) -> Shown {
         let name = line.split_whitespace().next().unwrap_or_default();
         match section {
             "classes" => {
-                shown.classes.insert(name.to_string());
+                let tags = line.get(61..).unwrap_or_default().trim();
+                shown.classes.insert(name.to_string(), tags.to_string());
             }
             "vars" => {
                 let name = name.strip_prefix("default:").unwrap_or(name);
@@ -179,13 +189,12 @@ fn discovery_matches_cf_agent_on_this_machine() {
         shown.classes.len() > 50 && shown.vars.len() > 50,
         "tables not read"
     );
-    let systime = shown.vars.get("sys.systime").expect("sys.systime shown");
-    let now: i64 = systime.split_whitespace().next().unwrap().parse().unwrap();
-    let found = system::discover_at(Path::new("/"), now);
+    let found = system::discover_at(Path::new("/"), systime(&shown));
 
     let classes: BTreeSet<String> = found.classes.iter().cloned().collect();
-    let missing: Vec<_> = shown.classes.difference(&classes).collect();
-    let extra: Vec<_> = classes.difference(&shown.classes).collect();
+    let theirs: BTreeSet<String> = shown.classes.keys().cloned().collect();
+    let missing: Vec<_> = theirs.difference(&classes).collect();
+    let extra: Vec<_> = classes.difference(&theirs).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
         "classes missing: {missing:?}\nclasses extra: {extra:?}"
@@ -274,4 +283,89 @@ fn without_counters(value: &Value) -> Value {
     Value::Data(
         Data::Object(cfmini::value::Object::from_unique_pairs(pairs)).into(),
     )
+}
+
+/// The moment cf-agent ran, as its `sys.systime` shows it.
+fn systime(shown: &Shown) -> i64 {
+    let text = shown.vars.get("sys.systime").expect("sys.systime shown");
+    text.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// Whether root may make private mount and UTS namespaces here.
+fn namespaces_available() -> bool {
+    let works = Command::new("unshare")
+        .args(["-m", "-u", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !works {
+        eprintln!("skipped: no private namespaces (needs root and unshare)");
+    }
+    works
+}
+
+/// The variables cf-agent derives from `/etc` and the host name.
+const TREE_VARS: [&str; 12] = [
+    "sys.host",
+    "sys.fqhost",
+    "sys.uqhost",
+    "sys.domain",
+    "sys.flavor",
+    "sys.flavour",
+    "sys.os_release",
+    "sys.os_name_human",
+    "sys.os_version_major",
+    "sys.doc_root",
+    "sys.date",
+    "sys.cdate",
+];
+
+/// Whether a class cf-agent shows comes from `/etc`, the host name or
+/// the clock, by its tags.
+fn from_tree(tags: &str) -> bool {
+    let sources = [
+        "derived-from-file=/etc/",
+        "derived-from=sys.flavor",
+        "derived-from=sys.fqhost",
+        "derived-from=sys.uqhost",
+        "derived-from=sys.domain",
+        "based-on=sys.fqhost",
+        "time_based",
+    ];
+    sources.iter().any(|source| tags.contains(source))
+}
+
+#[test]
+fn fixture_trees_match_cf_agent_in_their_etc_and_host_name() {
+    if !oracle_available() || !namespaces_available() {
+        return;
+    }
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sys");
+    let mut problems = Vec::new();
+    for name in ["debian", "ubuntu", "rhel"] {
+        let tree = fixtures.join(name);
+        let shown = run_script("cf-agent-in-tree", &[tree.to_str().unwrap()]);
+        let found = system::discover_at(&tree, systime(&shown));
+        for var in TREE_VARS {
+            let (scope, short) = var.split_once('.').unwrap();
+            let ours = found.var(scope, short).map(printed);
+            let theirs = shown.vars.get(var);
+            let agree = match (&ours, theirs) {
+                (Some(ours), Some(theirs)) => value_matches(theirs, ours),
+                (None, None) => true,
+                _ => false,
+            };
+            if !agree {
+                problems.push(format!(
+                    "{name}: {var}: cfmini {ours:?}, cf-agent {theirs:?}"
+                ));
+            }
+        }
+        for (class, tags) in &shown.classes {
+            if from_tree(tags) && !found.has_class(class) {
+                problems.push(format!("{name}: class {class} missing"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
