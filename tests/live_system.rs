@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cfmini::json;
 use cfmini::system::{self, System};
@@ -53,7 +54,10 @@ fn run_oracle() -> Shown {
 fn run_script(script: &str, args: &[&str]) -> Shown {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live_system");
     std::fs::create_dir_all(&dir).unwrap();
-    let policy = dir.join("empty.cf");
+    // Runs go in parallel: each writes its own copy of the policy.
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let policy = dir.join(format!("empty-{run}.cf"));
     std::fs::write(&policy, "bundle agent main { reports: \"ran\"; }\n")
         .unwrap();
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
@@ -303,6 +307,52 @@ fn namespaces_available() -> bool {
     works
 }
 
+/// The trees under `tests/fixtures/sys` that name their host (and so
+/// stand for a whole host), sorted.
+fn trees_with_host_names() -> Vec<std::path::PathBuf> {
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sys");
+    let entries = std::fs::read_dir(fixtures).expect("fixture trees");
+    let mut trees: Vec<_> = entries
+        .map(|entry| entry.expect("fixture entry").path())
+        .filter(|tree| tree.join("proc/sys/kernel/hostname").is_file())
+        .collect();
+    trees.sort();
+    assert!(trees.len() >= 3, "fixture trees missing: {trees:?}");
+    trees
+}
+
+/// A copy of `tree` without its `etc` and host name: what cfmini finds
+/// there and not in the tree comes from those.
+fn bare_copy(tree: &Path) -> std::path::PathBuf {
+    let name = tree.file_name().unwrap();
+    let bare = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("live_system/bare")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&bare);
+    copy_tree(tree, &bare);
+    let _ = std::fs::remove_dir_all(bare.join("etc"));
+    let _ = std::fs::remove_file(bare.join("proc/sys/kernel/hostname"));
+    bare
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            let link = std::fs::read_link(&source).unwrap();
+            std::os::unix::fs::symlink(link, &target).unwrap();
+        } else if kind.is_dir() {
+            copy_tree(&source, &target);
+        } else {
+            std::fs::copy(&source, &target).unwrap();
+        }
+    }
+}
+
 /// The variables cf-agent derives from `/etc` and the host name.
 const TREE_VARS: [&str; 12] = [
     "sys.host",
@@ -339,33 +389,55 @@ fn fixture_trees_match_cf_agent_in_their_etc_and_host_name() {
     if !oracle_available() || !namespaces_available() {
         return;
     }
-    let fixtures =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sys");
+    let trees = trees_with_host_names();
+    // Each run takes a couple of seconds, spent mostly waiting.
+    let problems: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = trees
+            .iter()
+            .map(|tree| scope.spawn(move || tree_problems(tree)))
+            .collect();
+        runs.into_iter()
+            .flat_map(|run| run.join().unwrap())
+            .collect()
+    });
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// How cfmini under `tree` differs from cf-agent given the tree's
+/// `/etc` and host name.
+fn tree_problems(tree: &Path) -> Vec<String> {
+    let name = tree.file_name().unwrap().to_string_lossy().into_owned();
+    let shown = run_script("cf-agent-in-tree", &[tree.to_str().unwrap()]);
+    let found = system::discover_at(tree, systime(&shown));
     let mut problems = Vec::new();
-    for name in ["debian", "ubuntu", "rhel"] {
-        let tree = fixtures.join(name);
-        let shown = run_script("cf-agent-in-tree", &[tree.to_str().unwrap()]);
-        let found = system::discover_at(&tree, systime(&shown));
-        for var in TREE_VARS {
-            let (scope, short) = var.split_once('.').unwrap();
-            let ours = found.var(scope, short).map(printed);
-            let theirs = shown.vars.get(var);
-            let agree = match (&ours, theirs) {
-                (Some(ours), Some(theirs)) => value_matches(theirs, ours),
-                (None, None) => true,
-                _ => false,
-            };
-            if !agree {
-                problems.push(format!(
-                    "{name}: {var}: cfmini {ours:?}, cf-agent {theirs:?}"
-                ));
-            }
-        }
-        for (class, tags) in &shown.classes {
-            if from_tree(tags) && !found.has_class(class) {
-                problems.push(format!("{name}: class {class} missing"));
-            }
+    for var in TREE_VARS {
+        let (scope, short) = var.split_once('.').unwrap();
+        let ours = found.var(scope, short).map(printed);
+        let theirs = shown.vars.get(var);
+        let agree = match (&ours, theirs) {
+            (Some(ours), Some(theirs)) => value_matches(theirs, ours),
+            (None, None) => true,
+            _ => false,
+        };
+        if !agree {
+            problems.push(format!(
+                "{name}: {var}: cfmini {ours:?}, cf-agent {theirs:?}"
+            ));
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for (class, tags) in &shown.classes {
+        if from_tree(tags) && !found.has_class(class) {
+            problems.push(format!("{name}: class {class} missing"));
+        }
+    }
+    let bare = system::discover_at(&bare_copy(tree), systime(&shown));
+    // The hub classes come from the work directory, which the user in
+    // /etc/passwd places and cf-agent-run replaces.
+    let work = ["am_policy_hub", "policy_server"];
+    let from_etc = found.classes.difference(&bare.classes);
+    let from_etc = from_etc.filter(|c| !work.contains(&c.as_str()));
+    for class in from_etc.filter(|c| !shown.classes.contains_key(*c)) {
+        problems.push(format!("{name}: class {class} extra"));
+    }
+    problems
 }

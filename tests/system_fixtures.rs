@@ -100,7 +100,10 @@ fn debian_kernel_and_distribution() {
             ("sys.ostype", "linux_x86_64"),
             (
                 "sys.long_arch",
-                "linux_x86_64_6_1_0_18_amd64__1_SMP_PREEMPT_DYNAMIC_Debian_6_1_76_1__2024_02_01_",
+                concat!(
+                    "linux_x86_64_6_1_0_18_amd64__1_SMP_PREEMPT_DYNAMIC_",
+                    "Debian_6_1_76_1__2024_02_01_",
+                ),
             ),
             ("sys.flavor", "debian_12"),
             ("sys.flavour", "debian_12"),
@@ -222,15 +225,27 @@ fn debian_interfaces_and_addresses() {
             ("sys.ipv4", "192.0.2.20"),
             (
                 "sys.ip_addresses",
-                r#"["127.0.0.1","192.0.2.20","198.51.100.7","172.17.0.1","10.8.0.1","fe80::42:acff:fe11:1","2001:db8::20","fe80::5054:ff:fe12:3456"]"#,
+                concat!(
+                    r#"["127.0.0.1","192.0.2.20","198.51.100.7","172.17.0.1","#,
+                    r#""10.8.0.1","fe80::42:acff:fe11:1","2001:db8::20","#,
+                    r#""fe80::5054:ff:fe12:3456"]"#,
+                ),
             ),
             (
                 "sys.hardware_addresses",
-                r#"["52:54:00:12:34:56","02:42:ac:11:00:01","00:00:00:00:00:00","52:54:00:ab:cd:ef"]"#,
+                concat!(
+                    r#"["52:54:00:12:34:56","02:42:ac:11:00:01","#,
+                    r#""00:00:00:00:00:00","52:54:00:ab:cd:ef"]"#,
+                ),
             ),
             (
                 "sys.hardware_flags",
-                r#"["up loopback running","up broadcast running multicast","up broadcast running multicast","up broadcast multicast","up pointopoint running noarp"]"#,
+                concat!(
+                    r#"["up loopback running","#,
+                    r#""up broadcast running multicast","#,
+                    r#""up broadcast running multicast","#,
+                    r#""up broadcast multicast","up pointopoint running noarp"]"#,
+                ),
             ),
             // Of eth0's two addresses the last in order stays.
             ("sys.ipv4[eth0]", "198.51.100.7"),
@@ -457,4 +472,150 @@ fn an_empty_tree_still_gives_the_agent_s_own_facts() {
         ],
         &["debian", "systemd"],
     );
+}
+
+/// For each tree: the flavor, `sys.os_name_human`, `sys.os_version_major`
+/// and classes the tree's release files give.
+const DISTRIBUTIONS: [(&str, &str, &str, &str, &[&str]); 18] = [
+    // cf-agent 3.21 takes the fifth word of system-release as the
+    // version and knows no human name for Amazon Linux.
+    (
+        "amazon",
+        "AmazonLinux",
+        "Unknown",
+        "Unknown",
+        &["amzn_2", "amazon_linux", "amazon_linux__Karoo_"],
+    ),
+    (
+        "alpine",
+        "alpinelinux",
+        "Unknown",
+        "Unknown",
+        &["alpine_3_19_1", "alpine_linux", "alpine_linux_3_19_1"],
+    ),
+    // os-release's sles is also suse, and SUSE's name follows the class.
+    (
+        "sles",
+        "sles_15",
+        "SUSE",
+        "15",
+        &["sles_15_5", "suse", "suse_15", "suse_15_5"],
+    ),
+    (
+        "centos",
+        "centos_7",
+        "CentOS",
+        "7",
+        &["redhat", "centos_7_9"],
+    ),
+    // "release 9" has no minor number.
+    (
+        "centos-stream",
+        "centos_9",
+        "CentOS",
+        "9",
+        &["redhat", "centos_9"],
+    ),
+    // The version's parts are cut one by one, into the ID's own parts.
+    (
+        "os-release-quirks",
+        "my_distro_1",
+        "Unknown",
+        "1",
+        &[
+            "my_distro_1_2_3beta",
+            "my_distro",
+            "my",
+            "Alias1",
+            "QUIRKY_HOST_Example_COM",
+        ],
+    ),
+    // /etc/issue of a development release has no number: the flavor
+    // takes the rest of the line.
+    (
+        "ubuntu-devel",
+        "ubuntu_Oracular Oriole (development branch)",
+        "Ubuntu",
+        "Unknown",
+        &[
+            "ubuntu_24_10",
+            "debian_13_0",
+            "ubuntu_Oracular_Oriole__development_branch__",
+        ],
+    ),
+    (
+        "ubuntu2004",
+        "ubuntu_20",
+        "Ubuntu",
+        "20",
+        &["ubuntu_20_04", "debian_bullseye"],
+    ),
+    (
+        "slackware",
+        "slackware_15",
+        "Unknown",
+        "15",
+        &["slackware_15_0_1", "slackware_15_0", "slackware_15"],
+    ),
+    (
+        "cumulus",
+        "cumulus_4_4_0",
+        "Debian",
+        "4",
+        &["cumulus", "cumulus_linux_4_4_0", "debian_10_13"],
+    ),
+    (
+        "trixie",
+        "debian_trixie",
+        "Debian",
+        "Unknown",
+        &["debian_trixie"],
+    ),
+    ("debian9", "debian_9", "Debian", "9", &["debian_9_13"]),
+    (
+        "debian-no-issue",
+        "debian_11",
+        "Debian",
+        "11",
+        &["debian_11"],
+    ),
+    (
+        "rhel8",
+        "redhat_8",
+        "RHEL",
+        "8",
+        &["rhel_8_10", "redhat_8_10"],
+    ),
+    (
+        "rhel-workstation",
+        "redhat_7",
+        "RHEL",
+        "7",
+        &["redhat_c", "redhat_c_7_9", "rhel_7_9"],
+    ),
+    ("fedora", "fedora_39", "Fedora", "39", &["fedora", "redhat"]),
+    // Oracle Linux's files make it Red Hat's too.
+    (
+        "oracle",
+        "oracle_8",
+        "RHEL",
+        "8",
+        &["ol_8_9", "oracle_8_9", "redhat_8_9"],
+    ),
+    // Rocky Linux's redhat-release names no vendor cf-agent knows.
+    ("rocky", "rocky_9", "RHEL", "9", &["redhat", "rocky_9_3"]),
+];
+
+#[test]
+fn release_files_name_each_distribution() {
+    for (tree, flavor, human, major, classes) in DISTRIBUTIONS {
+        let system = discover(tree, SUMMER_NOON, Some("UTC0"));
+        let found = |name: &str| var(&system, name).unwrap_or_default();
+        assert_eq!(found("sys.flavor"), flavor, "{tree}");
+        assert_eq!(found("sys.os_name_human"), human, "{tree}");
+        assert_eq!(found("sys.os_version_major"), major, "{tree}");
+        for class in classes {
+            assert!(system.has_class(class), "{tree}: {class}");
+        }
+    }
 }

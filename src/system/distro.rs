@@ -211,6 +211,9 @@ impl System {
         }
     }
 
+    /// Amazon Linux's `/etc/system-release`. cf-agent 3.21 takes the
+    /// fifth word for the version, as in `Amazon Linux AMI release
+    /// 2018.03`; on Amazon Linux 2 that is `(Karoo)`.
     fn add_amazon(&mut self, root: &Root) {
         let Some(line) = root.first_line("/etc/system-release") else {
             return;
@@ -219,15 +222,10 @@ impl System {
             return;
         }
         self.class("amazon_linux");
-        match line.split_whitespace().nth(3) {
-            Some(version) => {
-                let name = format!("amazon_linux_{}", canonify(version));
-                self.class(&name);
-                self.flavor(&name);
-            }
-            None => self.flavor("amazon_linux"),
+        if let Some(version) = line.split_whitespace().nth(4) {
+            self.class(&format!("amazon_linux_{}", canonify(version)));
         }
-        self.class("AmazonLinux");
+        self.flavor("AmazonLinux");
     }
 
     fn add_slackware(&mut self, root: &Root, file: &str) {
@@ -392,7 +390,7 @@ const REDHAT_FAMILY: [&str; 5] = [
 ];
 
 /// The names `sys.os_name_human` gives, the first class defined winning.
-const HUMAN_NAMES: [(&str, &str); 14] = [
+const HUMAN_NAMES: [(&str, &str); 13] = [
     ("ubuntu", "Ubuntu"),
     ("debian", "Debian"),
     ("centos", "CentOS"),
@@ -406,7 +404,6 @@ const HUMAN_NAMES: [(&str, &str); 14] = [
     ("windows", "Windows"),
     ("freebsd", "FreeBSD"),
     ("solaris", "Solaris"),
-    ("amazon_linux", "Amazon"),
 ];
 
 /// Red Hat's vendors and editions by the start of the release line, in

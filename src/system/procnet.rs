@@ -559,7 +559,8 @@ mod tests {
 
     #[test]
     fn route_lines_that_do_not_match_are_skipped() {
-        let header = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT";
+        let header = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\t\
+                      Metric\tMask\t\tMTU\tWindow\tIRTT";
         assert!(route_line(header).is_none());
         assert!(
             route_line(
@@ -572,8 +573,10 @@ mod tests {
 
     #[test]
     fn ipv6_routes_take_the_source_as_destination_and_cut_metrics() {
-        let line = "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 \
-                    00000000000000000000000000000000 ffffffff 00000001 00000000 00200200     lo";
+        let line = "fe800000000000000000000000000000 40 \
+                    00000000000000000000000000000000 00 \
+                    00000000000000000000000000000000 ffffffff \
+                    00000001 00000000 00200200     lo";
         let route = route6_line(line).unwrap();
         let keys: Vec<&str> = route.pairs.iter().map(|(k, _)| &**k).collect();
         assert_eq!(
