@@ -52,6 +52,11 @@ fn run_oracle() -> Shown {
 /// Runs an empty policy through an oracle script, with `args` before
 /// the policy, and reads the tables cf-agent shows.
 fn run_script(script: &str, args: &[&str]) -> Shown {
+    run_script_in_zone(script, args, None)
+}
+
+/// [`run_script`] with `TZ` set to `tz` when it is given.
+fn run_script_in_zone(script: &str, args: &[&str], tz: Option<&str>) -> Shown {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live_system");
     std::fs::create_dir_all(&dir).unwrap();
     // Runs go in parallel: each writes its own copy of the policy.
@@ -61,13 +66,16 @@ fn run_script(script: &str, args: &[&str]) -> Shown {
     std::fs::write(&policy, "bundle agent main { reports: \"ran\"; }\n")
         .unwrap();
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
-    let output = Command::new(oracle.join(script))
+    let mut command = Command::new(oracle.join(script));
+    command
         .args(args)
         .arg(&policy)
         .args(["", "", "--show-evaluated-classes", "--show-evaluated-vars"])
-        .env_remove("CFENGINE_TEST_OVERRIDE_PROCDIR")
-        .output()
-        .expect("the oracle script runs");
+        .env_remove("CFENGINE_TEST_OVERRIDE_PROCDIR");
+    if let Some(tz) = tz {
+        command.env("TZ", tz);
+    }
+    let output = command.output().expect("the oracle script runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{script}: {stderr}");
     parse_shown(&String::from_utf8_lossy(&output.stdout))
@@ -438,6 +446,57 @@ fn tree_problems(tree: &Path) -> Vec<String> {
     let from_etc = from_etc.filter(|c| !work.contains(&c.as_str()));
     for class in from_etc.filter(|c| !shown.classes.contains_key(*c)) {
         problems.push(format!("{name}: class {class} extra"));
+    }
+    problems
+}
+
+/// `TZ` settings: zone names with and without a colon, a zone with a
+/// half-hour offset, POSIX rules for southern summer time and with a
+/// quoted name, and UTC.
+const ZONES: [&str; 6] = [
+    "Europe/Oslo",
+    ":America/New_York",
+    "Asia/Kolkata",
+    "AEST-10AEDT,M10.1.0,M4.1.0/3",
+    "<-03>3",
+    "",
+];
+
+#[test]
+fn local_time_follows_tz_as_in_cf_agent() {
+    if !oracle_available() {
+        return;
+    }
+    let problems: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = ZONES
+            .iter()
+            .map(|tz| scope.spawn(move || zone_problems(tz)))
+            .collect();
+        runs.into_iter()
+            .flat_map(|run| run.join().unwrap())
+            .collect()
+    });
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// How cfmini's clock differs from cf-agent's with `TZ` set to `tz`.
+fn zone_problems(tz: &str) -> Vec<String> {
+    let shown = run_script_in_zone("cf-agent-run", &[], Some(tz));
+    let found = system::discover_in(Path::new("/"), systime(&shown), Some(tz));
+    let mut problems = Vec::new();
+    for name in ["sys.date", "sys.cdate"] {
+        let ours = found.sys_text(&name[4..]).unwrap_or_default();
+        let theirs = shown.vars.get(name).map_or("", String::as_str);
+        if !value_matches(theirs, ours) {
+            problems.push(format!(
+                "TZ={tz:?}: {name}: cfmini {ours:?}, cf-agent {theirs:?}"
+            ));
+        }
+    }
+    let theirs: BTreeSet<&String> = shown.classes.keys().collect();
+    let ours: BTreeSet<&String> = found.classes.iter().collect();
+    for class in theirs.symmetric_difference(&ours) {
+        problems.push(format!("TZ={tz:?}: class {class} differs"));
     }
     problems
 }
