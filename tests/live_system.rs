@@ -11,7 +11,9 @@
 //! Where this machine also lets root make private namespaces, cf-agent
 //! runs again with `/etc` and the host name of each fixture tree
 //! (`tests/oracle/cf-agent-in-tree`), and what it derives from them is
-//! compared with what cfmini finds under the tree.
+//! compared with what cfmini finds under the tree; and the whole
+//! comparison runs again in a private network namespace holding
+//! interfaces of several kinds ([`NETWORK_SETUP`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -499,4 +501,54 @@ fn zone_problems(tz: &str) -> Vec<String> {
         problems.push(format!("TZ={tz:?}: class {class} differs"));
     }
     problems
+}
+
+/// The interfaces of the private network namespace: a veth pair, one
+/// end with two IPv4 addresses and a global IPv6 address, and a bridge
+/// without ports, behind a default route.
+const NETWORK_SETUP: &str = "\
+    set -e
+    mount -t sysfs sysfs /sys
+    ip link set lo up
+    ip link add v0 type veth peer name v1
+    ip addr add 192.0.2.10/24 dev v0
+    ip addr add 192.0.2.11/24 dev v0
+    ip addr add 198.51.100.1/24 dev v1
+    ip link set v0 up
+    ip link set v1 up
+    ip -6 addr add 2001:db8:1::10/64 dev v0 nodad
+    ip link add b0 type bridge
+    ip addr add 10.20.0.1/16 dev b0
+    ip link set b0 up
+    ip route add default via 192.0.2.1
+";
+
+/// Set for the copy of this test binary that runs inside the private
+/// network namespace.
+const INSIDE: &str = "CFMINI_TEST_INSIDE_NETWORK_NAMESPACE";
+
+#[test]
+fn discovery_matches_cf_agent_in_a_private_network_namespace() {
+    if std::env::var_os(INSIDE).is_some() {
+        return discovery_matches_cf_agent_on_this_machine();
+    }
+    if !oracle_available() || !namespaces_available() {
+        return;
+    }
+    let script = format!("{NETWORK_SETUP}\nexec \"$0\" \"$@\"");
+    let output = Command::new("unshare")
+        .args(["-n", "-m", "sh", "-c", &script])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "discovery_matches_cf_agent_in_a_private_network_namespace",
+        ])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(INSIDE, "1")
+        .output()
+        .expect("unshare runs");
+    let text = String::from_utf8_lossy(&output.stdout)
+        + String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "{text}");
 }
