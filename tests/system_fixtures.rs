@@ -619,3 +619,12 @@ fn release_files_name_each_distribution() {
         }
     }
 }
+
+#[test]
+fn a_clock_past_any_calendar_does_not_break_discovery() {
+    for now in [i64::MIN, i64::MAX] {
+        let system =
+            discover("debian", now, Some("CET-1CEST,M3.5.0,M10.5.0/3"));
+        assert!(var(&system, "sys.date").is_some());
+    }
+}

@@ -68,6 +68,9 @@ pub fn discover_at(sysroot: &Path, now: i64) -> System {
 /// Discovers the host facts at `now` under `sysroot`, with `tz` standing
 /// for the `TZ` environment variable.
 pub fn discover_in(sysroot: &Path, now: i64, tz: Option<&str>) -> System {
+    // Calendar arithmetic on a moment past any real clock could
+    // overflow; such a clock reads as the nearest moment within reach.
+    let now = now.clamp(-MAX_SECONDS, MAX_SECONDS);
     let root = Root::new(sysroot, tz);
     let mut system = System::default();
     let uname = kernel::uname(&root);
@@ -177,6 +180,10 @@ impl System {
         self.put("def", "jq", Value::string(jq));
     }
 }
+
+/// The furthest moment from the epoch discovery works with, about
+/// 30 000 years.
+pub(super) const MAX_SECONDS: i64 = 1 << 40;
 
 /// The largest file discovery reads; the rest of a longer file is
 /// ignored, so that a sysroot cannot make cfmini read without end.

@@ -9,7 +9,7 @@
 use std::time::UNIX_EPOCH;
 
 use super::clock::civil_time;
-use super::{Root, System, tz};
+use super::{MAX_SECONDS, Root, System, tz};
 use crate::value::{ListKind, Str, Value};
 
 /// How old `env_data` may be, in seconds.
@@ -32,6 +32,7 @@ impl System {
         else {
             return;
         };
+        let mtime = mtime.clamp(-MAX_SECONDS, MAX_SECONDS);
         let local = civil_time(mtime + tz::offset_at(root, mtime));
         self.put("mon", "env_time", Value::string(local.ctime()));
         for line in text.lines() {

@@ -101,7 +101,7 @@ impl Header {
         let count = |i: usize| read_be(bytes.get(20 + 4 * i..24 + 4 * i)?);
         let count = |i| usize::try_from(count(i)?).ok();
         Some(Header {
-            version: bytes[4].saturating_sub(b'0'),
+            version: bytes.get(4)?.saturating_sub(b'0'),
             isut: count(0)?,
             isstd: count(1)?,
             leap: count(2)?,
@@ -396,6 +396,15 @@ mod tests {
         bytes.extend([0; 15]);
         counts.iter().for_each(|c| bytes.extend(c.to_be_bytes()));
         bytes
+    }
+
+    #[test]
+    fn truncated_tzif_files_are_refused() {
+        let mut file = header([0, 0, 0, 1, 2, 4]);
+        assert!(Zone::from_tzif(b"TZif").is_none());
+        assert!(Zone::from_tzif(&file).is_none());
+        file.extend([0; 3]);
+        assert!(Zone::from_tzif(&file).is_none());
     }
 
     #[test]
