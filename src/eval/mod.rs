@@ -164,8 +164,8 @@ impl<'a> Evaluator<'a> {
         evaluator
     }
 
-    /// Hard classes, `-D` and `-N` classes, `sys`, `const` and `def`
-    /// variables.
+    /// Hard classes, `-D` and `-N` classes, and the `sys`, `const`,
+    /// `def` and `mon` variables.
     fn discover_system(&mut self, file: &Path) {
         let system = system::discover(&self.options.sysroot);
         self.global_classes = system.classes;
