@@ -277,6 +277,19 @@ fn decode_endpoint(token: &[u8]) -> Endpoint {
     }
 }
 
+/// The address in a hex token as cf-agent prints it without its port
+/// (`010200C0` is 192.0.2.1), or `None` for a token it keeps as text.
+pub(crate) fn hex_address_text(token: &str) -> Option<String> {
+    let bytes = token.as_bytes();
+    match decode_endpoint(bytes) {
+        Endpoint::Decoded(address, _) => Some(address.to_string()),
+        Endpoint::PortUnknown => {
+            HexScan { rest: bytes }.ipv6().map(|a| a.to_string())
+        }
+        Endpoint::Raw => None,
+    }
+}
+
 /// A cursor reading hex fields as `sscanf("%Nx")` does.
 struct HexScan<'a> {
     rest: &'a [u8],

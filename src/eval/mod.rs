@@ -244,26 +244,19 @@ impl<'a> Evaluator<'a> {
         evaluator
     }
 
-    /// Hard classes, `-D` and `-N` classes, `sys` and `const` variables.
+    /// Hard classes, `-D` and `-N` classes, and the `sys`, `const`,
+    /// `def` and `mon` variables.
     fn discover_system(&mut self, file: &Path) {
         let system = system::discover(&self.options.sysroot);
         self.hard_classes = system.classes;
-        for (name, value) in system.vars {
-            self.set_var("sys", &name, Value::string(value));
+        for var in system.vars {
+            self.set_var(var.scope, &var.name, var.value);
         }
         self.add_policy_paths(file);
 
         for class in &self.options.defines {
             self.global_classes.insert(canonify(class));
         }
-
-        let constants =
-            [("dollar", "$"), ("n", "\n"), ("r", "\r"), ("at", "@")];
-        for (name, value) in constants.into_iter().chain([("t", "\t")]) {
-            self.set_var("const", name, Value::string(value));
-        }
-        self.set_var("const", "endl", Value::string("\n"));
-        self.set_var("const", "dirsep", Value::string("/"));
     }
 
     fn add_policy_paths(&mut self, file: &Path) {
