@@ -153,7 +153,9 @@ pub fn join(call: &Call) -> CallResult {
     Ok(Value::string(items.join(separator)))
 }
 
-fn top_primitives(data: &Data) -> Vec<String> {
+/// The primitives at the top of a container, as `join()` and the list
+/// builtins take them: nulls and nested containers left out.
+pub(super) fn top_primitives(data: &Data) -> Vec<String> {
     let children: Vec<&Data> = match data {
         Data::Array(items) => items.iter().collect(),
         Data::Object(object) => object.iter().map(|(_, d)| d).collect(),

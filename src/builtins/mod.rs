@@ -10,8 +10,10 @@
 mod data;
 #[cfg(test)]
 mod fake;
+mod lists;
 mod logic;
 pub mod network;
+mod order;
 mod strings;
 
 use std::path::Path;
@@ -68,6 +70,11 @@ pub enum Returns {
     Data,
     /// A class: `any` when true, `!any` when false.
     Class,
+    /// An integer range, `a,b`, which only attributes of range type and
+    /// other functions' arguments take.
+    Irange,
+    /// A real range, as [`Returns::Irange`].
+    Rrange,
 }
 
 /// One row of the builtin table.
@@ -125,6 +132,26 @@ pub static TABLE: &[Builtin] = &[
         run: strings::concat,
     },
     Builtin {
+        name: "difference",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "the distinct items of a list that a second list lacks",
+        example: r#"difference('["a", "b", "c", "a"]', '["b"]')"#,
+        yields: r#"{ "a", "c" }"#,
+        run: lists::difference,
+    },
+    Builtin {
+        name: "expandrange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a text with its first [from-to] range expanded in steps",
+        example: r#"expandrange("host[1-3].x", 1)"#,
+        yields: r#"{ "host1.x", "host2.x", "host3.x" }"#,
+        run: lists::expandrange,
+    },
+    Builtin {
         name: "format",
         min_args: 1,
         max_args: None,
@@ -153,6 +180,26 @@ pub static TABLE: &[Builtin] = &[
         example: r#"getvalues('{"a": 1, "b": [2, 3]}')"#,
         yields: r#"{ "1", "2", "3" }"#,
         run: data::getvalues,
+    },
+    Builtin {
+        name: "intersection",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "the distinct items of a list that a second list has too",
+        example: r#"intersection('["a", "b", "c"]', '["c", "a", "x"]')"#,
+        yields: r#"{ "a", "c" }"#,
+        run: lists::intersection,
+    },
+    Builtin {
+        name: "irange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Irange,
+        doc: "an integer range for attributes of range type, as text",
+        example: r#"concat(irange(5, "1k"))"#,
+        yields: "5,1000",
+        run: lists::irange,
     },
     Builtin {
         name: "isvariable",
@@ -245,6 +292,46 @@ pub static TABLE: &[Builtin] = &[
         run: data::parsejson,
     },
     Builtin {
+        name: "reverse",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Slist,
+        doc: "a list backwards",
+        example: r#"reverse('["a", "b", "c"]')"#,
+        yields: r#"{ "c", "b", "a" }"#,
+        run: lists::reverse,
+    },
+    Builtin {
+        name: "rrange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Rrange,
+        doc: "a real range for attributes of range type, as text",
+        example: r#"concat(rrange("2.5", 1))"#,
+        yields: "2.500000,2.500000",
+        run: lists::rrange,
+    },
+    Builtin {
+        name: "shuffle",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a list in the order a seed gives",
+        example: r#"shuffle('["a", "b", "c", "d"]', "skruf")"#,
+        yields: r#"{ "b", "a", "c", "d" }"#,
+        run: lists::shuffle,
+    },
+    Builtin {
+        name: "sort",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "a list sorted by lex, int, real, IP or MAC order",
+        example: r#"sort('["10", "9", "b", "a"]', "int")"#,
+        yields: r#"{ "a", "b", "9", "10" }"#,
+        run: lists::sort,
+    },
+    Builtin {
         name: "storejson",
         min_args: 1,
         max_args: Some(1),
@@ -263,6 +350,26 @@ pub static TABLE: &[Builtin] = &[
         example: r#"strcmp("a", "a")"#,
         yields: "true",
         run: logic::strcmp,
+    },
+    Builtin {
+        name: "sublist",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Slist,
+        doc: "the first or last items of a list",
+        example: r#"sublist('["a", "b", "c"]', "tail", 2)"#,
+        yields: r#"{ "b", "c" }"#,
+        run: lists::sublist,
+    },
+    Builtin {
+        name: "unique",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Slist,
+        doc: "a list with each item's first occurrence only",
+        example: r#"unique('["b", "a", "b"]')"#,
+        yields: r#"{ "b", "a" }"#,
+        run: lists::unique,
     },
 ];
 
@@ -336,6 +443,19 @@ impl Call<'_> {
             )),
             None => Err(self.missing(i)),
         }
+    }
+
+    /// Argument `i` as the items a list builtin works on: a list's
+    /// items, or the primitives at the top of a data container (nulls
+    /// and nested containers left out, reals with four decimals).
+    pub fn strings(&self, i: usize) -> Result<Vec<Str>, String> {
+        Ok(match self.collection(i)? {
+            Collection::List(items) => items.to_vec(),
+            Collection::Data(d) => data::top_primitives(&d)
+                .into_iter()
+                .map(Str::from)
+                .collect(),
+        })
     }
 
     /// The error for argument `i` naming no variable.
