@@ -23,3 +23,4 @@ pub mod scan;
 pub mod syntax;
 pub mod system;
 pub mod value;
+pub mod yaml;

@@ -292,6 +292,16 @@ pub static TABLE: &[Builtin] = &[
         run: data::parsejson,
     },
     Builtin {
+        name: "parseyaml",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "the container YAML text holds, scalars typed as cf-agent types them",
+        example: r#"parseyaml('{a: 1, b: yes, c: "2", d: 010}')"#,
+        yields: r#"{"a":1,"b":true,"c":"2","d":"010"}"#,
+        run: data::parseyaml,
+    },
+    Builtin {
         name: "reverse",
         min_args: 1,
         max_args: Some(1),
@@ -362,6 +372,16 @@ pub static TABLE: &[Builtin] = &[
         run: lists::sublist,
     },
     Builtin {
+        name: "type",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the type of a variable, in detail on request",
+        example: r#"type("sys.fqhost", "true")"#,
+        yields: "policy string",
+        run: data::r#type,
+    },
+    Builtin {
         name: "unique",
         min_args: 1,
         max_args: Some(1),
@@ -370,6 +390,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"unique('["b", "a", "b"]')"#,
         yields: r#"{ "b", "a" }"#,
         run: lists::unique,
+    },
+    Builtin {
+        name: "validjson",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether a text is JSON, a primitive at the top included",
+        example: r#"validjson('{"a": [1, 2]}')"#,
+        yields: "true",
+        run: data::validjson,
     },
 ];
 
