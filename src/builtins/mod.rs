@@ -12,6 +12,7 @@ mod data;
 mod fake;
 mod lists;
 mod logic;
+mod matching;
 pub mod network;
 mod order;
 mod strings;
@@ -142,6 +143,16 @@ pub static TABLE: &[Builtin] = &[
         run: lists::difference,
     },
     Builtin {
+        name: "every",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a regular expression matches every item of a list",
+        example: r#"every("[a-z]+", '["a", "bc"]')"#,
+        yields: "true",
+        run: matching::every,
+    },
+    Builtin {
         name: "expandrange",
         min_args: 2,
         max_args: Some(2),
@@ -150,6 +161,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"expandrange("host[1-3].x", 1)"#,
         yields: r#"{ "host1.x", "host2.x", "host3.x" }"#,
         run: lists::expandrange,
+    },
+    Builtin {
+        name: "filter",
+        min_args: 5,
+        max_args: Some(5),
+        returns: Returns::Slist,
+        doc: "the first items that match a regular expression or equal a string",
+        example: r#"filter("a.*", '["ab", "b", "ac"]', "true", "false", 1)"#,
+        yields: r#"{ "ab" }"#,
+        run: matching::filter,
     },
     Builtin {
         name: "format",
@@ -180,6 +201,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"getvalues('{"a": 1, "b": [2, 3]}')"#,
         yields: r#"{ "1", "2", "3" }"#,
         run: data::getvalues,
+    },
+    Builtin {
+        name: "grep",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "the items of a list a regular expression matches whole",
+        example: r#"grep("a.*", '["ab", "b", "ac"]')"#,
+        yields: r#"{ "ab", "ac" }"#,
+        run: matching::grep,
     },
     Builtin {
         name: "intersection",
@@ -250,6 +281,16 @@ pub static TABLE: &[Builtin] = &[
         example: "network_connections()",
         yields: r#"{"tcp":[],"tcp6":[],"udp":[],"udp6":[]}"#,
         run: network::network_connections,
+    },
+    Builtin {
+        name: "none",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a regular expression matches no item of a list",
+        example: r#"none("x", '["a", "b"]')"#,
+        yields: "true",
+        run: matching::none,
     },
     Builtin {
         name: "not",
@@ -330,6 +371,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"shuffle('["a", "b", "c", "d"]', "skruf")"#,
         yields: r#"{ "b", "a", "c", "d" }"#,
         run: lists::shuffle,
+    },
+    Builtin {
+        name: "some",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a regular expression matches an item of a list",
+        example: r#"some("b", '["a", "b"]')"#,
+        yields: "true",
+        run: matching::some,
     },
     Builtin {
         name: "sort",
