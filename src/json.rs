@@ -156,6 +156,17 @@ pub fn parse(text: &str) -> Result<Data, String> {
     }
 }
 
+/// Reads JSON text whose top may also be a primitive, as
+/// `mapdata("json")` reads each expansion.
+pub fn parse_value(text: &str) -> Result<Data, String> {
+    let mut reader = Reader::new(text, false);
+    reader.skip_whitespace();
+    match reader.peek() {
+        None => Err("json text is empty".into()),
+        Some(_) => reader.value(),
+    }
+}
+
 /// Whether `text` is JSON as `validjson()` sees it: like [`parse`], but
 /// a primitive may stand at the top, and an integer may have an
 /// exponent (`1e3`), which `parsejson()` refuses.

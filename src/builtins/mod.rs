@@ -12,6 +12,7 @@ mod data;
 mod fake;
 mod lists;
 mod logic;
+mod maps;
 mod matching;
 pub mod network;
 mod order;
@@ -40,6 +41,42 @@ pub trait Env {
     fn class_holds(&self, _expr: &str) -> bool {
         false
     }
+
+    /// `text` expanded where the call is, with the `this` names given
+    /// bound (`this`, `this.k`, `this.v`, `this.k[1]`); references that
+    /// do not resolve stay as written.
+    fn expand_template(&self, text: &str, _this: &[(Str, Str)]) -> String {
+        text.to_string()
+    }
+
+    /// Every variable defined, by its full name (`default:bundle.name`),
+    /// with its value.
+    fn variables(&self) -> Vec<(String, Value)> {
+        Vec::new()
+    }
+
+    /// The meta tags of the variable `name`, named as policy names it;
+    /// `None` when there is no such variable.
+    fn variable_tags(&self, _name: &str) -> Option<Vec<Str>> {
+        None
+    }
+
+    /// Every class defined where the call is.
+    fn classes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The meta tags of the class `name`; `None` when it is not defined.
+    fn class_tags(&self, _name: &str) -> Option<Vec<Str>> {
+        None
+    }
+}
+
+/// The argument of builtin `name` at position `i` that is a template,
+/// which the evaluator passes as written, for the builtin to expand
+/// with `this` bound through [`Env::expand_template`].
+pub fn is_template(name: &str, i: usize) -> bool {
+    matches!((name, i), ("maplist" | "maparray", 0) | ("mapdata", 1))
 }
 
 /// One call of a builtin: its evaluated arguments and the environment.
@@ -131,6 +168,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"concat("a", "b", "1")"#,
         yields: "ab1",
         run: strings::concat,
+    },
+    Builtin {
+        name: "data_expand",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "a container with the references in its keys and strings expanded",
+        example: r#"data_expand('{"$(this.bundle)": ["$(sys.cf_version_major)", 1]}')"#,
+        yields: r#"{"main":["3",1]}"#,
+        run: maps::data_expand,
     },
     Builtin {
         name: "difference",
@@ -261,6 +308,36 @@ pub static TABLE: &[Builtin] = &[
         example: r#"length('[1, [2], {"x": 3}]')"#,
         yields: "3",
         run: data::length,
+    },
+    Builtin {
+        name: "maparray",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a template expanded for each key and value of a collection",
+        example: r#"maparray("$(this.k)=$(this.v)", '{"a": 1, "b": [2, 3]}')"#,
+        yields: r#"{ "a=1", "b=2", "b=3" }"#,
+        run: maps::maparray,
+    },
+    Builtin {
+        name: "mapdata",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Data,
+        doc: "a template expanded for each key and value, as strings or JSON",
+        example: r#"mapdata("json", '{"$(this.k)": "$(this.v)"}', '{"a": 1}')"#,
+        yields: r#"[{"a":"1"}]"#,
+        run: maps::mapdata,
+    },
+    Builtin {
+        name: "maplist",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a template expanded for each item of a list",
+        example: r#"maplist("<$(this)>", '["a", "b"]')"#,
+        yields: r#"{ "<a>", "<b>" }"#,
+        run: maps::maplist,
     },
     Builtin {
         name: "mergedata",

@@ -107,6 +107,43 @@ impl Env for Frame<'_, '_> {
     fn class_holds(&self, expr: &str) -> bool {
         self.eval.class_expression(expr)
     }
+
+    fn expand_template(&self, text: &str, this: &[(Str, Str)]) -> String {
+        let mut bindings = self.bindings.clone();
+        bindings.extend(this.iter().cloned());
+        let frame = Frame {
+            bindings: &bindings,
+            ..*self
+        };
+        frame.expand(text).text
+    }
+
+    fn variables(&self) -> Vec<(String, Value)> {
+        let scopes = self.eval.vars.iter();
+        scopes
+            .flat_map(|(scope, vars)| {
+                vars.iter().map(move |(name, value)| {
+                    (format!("default:{scope}.{name}"), value.clone())
+                })
+            })
+            .collect()
+    }
+
+    /// No variable has tags yet: the evaluator does not keep them.
+    fn variable_tags(&self, name: &str) -> Option<Vec<Str>> {
+        self.eval.lookup(self.scope, name).map(|_| Vec::new())
+    }
+
+    fn classes(&self) -> Vec<String> {
+        let local = self.eval.local_classes.last().into_iter().flatten();
+        let all = self.eval.global_classes.iter().chain(local);
+        all.cloned().collect()
+    }
+
+    /// No class has tags yet: the evaluator does not keep them.
+    fn class_tags(&self, name: &str) -> Option<Vec<Str>> {
+        self.eval.class_defined(name).then(Vec::new)
+    }
 }
 
 impl Frame<'_, '_> {
@@ -209,7 +246,13 @@ impl Frame<'_, '_> {
         let args = call
             .args
             .iter()
-            .map(|a| self.value(a))
+            .enumerate()
+            .map(|(i, arg)| match arg {
+                Rval::Str(text, _) if builtins::is_template(&call.name, i) => {
+                    Ok(Value::string(text.clone()))
+                }
+                _ => self.value(arg),
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let key = CACHED_CALLS
             .contains(&&*call.name)
