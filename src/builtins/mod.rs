@@ -10,6 +10,7 @@
 mod data;
 #[cfg(test)]
 mod fake;
+mod introspect;
 mod lists;
 mod logic;
 mod maps;
@@ -160,6 +161,16 @@ pub static TABLE: &[Builtin] = &[
         run: strings::canonify,
     },
     Builtin {
+        name: "classesmatching",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the classes defined whose names, and tags, patterns match",
+        example: r#"classesmatching("cfengine_3")"#,
+        yields: r#"{ "cfengine_3" }"#,
+        run: introspect::classesmatching,
+    },
+    Builtin {
         name: "concat",
         min_args: 0,
         max_args: None,
@@ -230,6 +241,16 @@ pub static TABLE: &[Builtin] = &[
         run: strings::format,
     },
     Builtin {
+        name: "getclassmetatags",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the meta tags of a class, or the values of its key=value tags",
+        example: r#"getclassmetatags("any", "nosuchkey")"#,
+        yields: "{  }",
+        run: introspect::getclassmetatags,
+    },
+    Builtin {
         name: "getindices",
         min_args: 1,
         max_args: Some(1),
@@ -248,6 +269,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"getvalues('{"a": 1, "b": [2, 3]}')"#,
         yields: r#"{ "1", "2", "3" }"#,
         run: data::getvalues,
+    },
+    Builtin {
+        name: "getvariablemetatags",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the meta tags of a variable, or the values of its key=value tags",
+        example: r#"getvariablemetatags("sys.fqhost", "nosuchkey")"#,
+        yields: "{  }",
+        run: introspect::getvariablemetatags,
     },
     Builtin {
         name: "grep",
@@ -528,6 +559,26 @@ pub static TABLE: &[Builtin] = &[
         example: r#"validjson('{"a": [1, 2]}')"#,
         yields: "true",
         run: data::validjson,
+    },
+    Builtin {
+        name: "variablesmatching",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the full names of the variables whose names, and tags, patterns match",
+        example: r#"variablesmatching("default:const\.(dollar|n)")"#,
+        yields: r#"{ "default:const.dollar", "default:const.n" }"#,
+        run: introspect::variablesmatching,
+    },
+    Builtin {
+        name: "variablesmatching_as_data",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Data,
+        doc: "the variables whose names, and tags, patterns match, with their values",
+        example: r#"variablesmatching_as_data("default:const\.dollar")"#,
+        yields: r#"{"default:const.dollar":"$"}"#,
+        run: introspect::variablesmatching_as_data,
     },
 ];
 

@@ -129,9 +129,13 @@ impl Env for Frame<'_, '_> {
             .collect()
     }
 
-    /// No variable has tags yet: the evaluator does not keep them.
+    /// No variable has tags yet: the evaluator does not keep them. A
+    /// path into a container has the container's tags, whether or not
+    /// the path leads anywhere, as in cf-agent.
     fn variable_tags(&self, name: &str) -> Option<Vec<Str>> {
-        self.eval.lookup(self.scope, name).map(|_| Vec::new())
+        let defined = |name: &str| self.eval.lookup(self.scope, name).is_some();
+        let base = lookup::split_indices(name).map(|(base, _)| base);
+        (defined(name) || base.is_some_and(defined)).then(Vec::new)
     }
 
     fn classes(&self) -> Vec<String> {
