@@ -59,6 +59,8 @@ fn returns(kind: Returns) -> &'static str {
         Returns::Slist => "slist",
         Returns::Ilist => "ilist",
         Returns::Rlist => "rlist",
+        Returns::Irange => "irange",
+        Returns::Rrange => "rrange",
         Returns::Data => "data",
         Returns::Class => "class",
     }

@@ -143,11 +143,7 @@ const MAX_DEPTH: usize = 1000;
 
 /// Reads JSON text into a data container, as cf-agent's `parsejson()`.
 pub fn parse(text: &str) -> Result<Data, String> {
-    let mut reader = Reader {
-        text: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-    };
+    let mut reader = Reader::new(text, false);
     reader.skip_whitespace();
     match reader.peek() {
         None => Err("json text is empty".into()),
@@ -160,6 +156,42 @@ pub fn parse(text: &str) -> Result<Data, String> {
     }
 }
 
+/// Reads JSON text whose top may also be a primitive, as
+/// `mapdata("json")` reads each expansion.
+pub fn parse_value(text: &str) -> Result<Data, String> {
+    let mut reader = Reader::new(text, false);
+    reader.skip_whitespace();
+    match reader.peek() {
+        None => Err("json text is empty".into()),
+        Some(_) => reader.value(),
+    }
+}
+
+/// Whether `text` is JSON as `validjson()` sees it: like [`parse`], but
+/// a primitive may stand at the top, and an integer may have an
+/// exponent (`1e3`), which `parsejson()` refuses.
+pub fn is_valid(text: &str) -> bool {
+    let mut reader = Reader::new(text, true);
+    reader.skip_whitespace();
+    reader.peek().is_some() && reader.value().is_ok()
+}
+
+/// A JSON number as cf-agent reads one: `None` when `token` does not
+/// follow its grammar, an error for an integer with an exponent, which
+/// cf-agent cannot convert, else an integer (its low 32 bits) or, with
+/// a `.`, a real.
+pub fn number(token: &str) -> Option<Result<Data, String>> {
+    check_number(token.as_bytes()).ok()?;
+    if token.contains('.') {
+        return Some(Ok(Data::Real(crate::builtins::strtod(token))));
+    }
+    Some(match token.parse::<i64>() {
+        // cf-agent keeps the low 32 bits of integers it parses.
+        Ok(i) => Ok(Data::Int(i64::from(i as i32))),
+        Err(_) => Err(format!("'{token}' is not an integer")),
+    })
+}
+
 /// What reading one value gives.
 type Parsed = Result<Data, String>;
 
@@ -168,6 +200,8 @@ struct Reader<'a> {
     text: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Whether an integer with an exponent passes, as a real.
+    lenient_numbers: bool,
 }
 
 /// What an object reader saw last, which decides what may come next.
@@ -181,6 +215,15 @@ enum Last {
 }
 
 impl Reader<'_> {
+    fn new(text: &str, lenient_numbers: bool) -> Reader<'_> {
+        Reader {
+            text: text.as_bytes(),
+            pos: 0,
+            depth: 0,
+            lenient_numbers,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.text.get(self.pos).copied()
     }
@@ -382,16 +425,16 @@ impl Reader<'_> {
 
         // The token is ASCII now: check_number allows nothing else.
         let token = std::str::from_utf8(token).unwrap_or_default();
-        if token.contains('.') {
-            return Ok(Data::Real(crate::builtins::strtod(token)));
-        }
-        match token.parse::<i64>() {
-            // cf-agent keeps the low 32 bits of integers it parses.
-            Ok(i) => Ok(Data::Int(i64::from(i as i32))),
-            Err(_) => {
-                self.pos = start;
-                Err(self.error(&format!("'{token}' is not an integer")))
+        match number(token) {
+            Some(Err(_)) if self.lenient_numbers => {
+                Ok(Data::Real(crate::builtins::strtod(token)))
             }
+            Some(Err(what)) => {
+                self.pos = start;
+                Err(self.error(&what))
+            }
+            Some(Ok(data)) => Ok(data),
+            None => Err(self.error("invalid number")),
         }
     }
 }

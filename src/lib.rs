@@ -28,3 +28,4 @@ pub mod show;
 pub mod syntax;
 pub mod system;
 pub mod value;
+pub mod yaml;

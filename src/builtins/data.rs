@@ -22,6 +22,65 @@ pub fn parsejson(call: &Call) -> CallResult {
         .map_err(|e| format!("function 'parsejson' could not parse: {e}"))
 }
 
+/// `parseyaml(text)`: the container YAML text holds; see [`crate::yaml`].
+pub fn parseyaml(call: &Call) -> CallResult {
+    crate::yaml::parse(call.string(0)?)
+        .map(data)
+        .map_err(|e| format!("function 'parseyaml' could not parse: {e}"))
+}
+
+/// `validjson(text)`: whether the text is JSON, a primitive at the top
+/// included. cf-agent 3.21 takes a second argument, `strict`, and
+/// ignores it: `validjson("1", "true")` holds.
+pub fn validjson(call: &Call) -> CallResult {
+    Ok(super::logic::class(json::is_valid(call.string(0)?)))
+}
+
+/// `type(name, detail)`: the type of the variable `name`, `none` when
+/// it is not defined. With `detail` (`true`, `yes` or `on`) a variable of
+/// policy reads `policy string`, `policy none` and so on, and a
+/// container names its kind of node: `data object`, `data int`.
+pub fn r#type(call: &Call) -> CallResult {
+    let name = call.string(0)?;
+    let detail = match call.args.len() {
+        1 => false,
+        _ => detail_flag(call.string(1)?)?,
+    };
+    let value = call.env.lookup(name);
+    let text = match (value, detail) {
+        (None, false) => "none".to_string(),
+        (None, true) => "policy none".to_string(),
+        (Some(Value::Data(_)), false) => "data".to_string(),
+        (Some(Value::Data(d)), true) => format!("data {}", data_kind(&d)),
+        (Some(other), false) => other.type_name().to_string(),
+        (Some(other), true) => format!("policy {}", other.type_name()),
+    };
+    Ok(Value::string(text))
+}
+
+fn detail_flag(text: &str) -> Result<bool, String> {
+    match text {
+        "true" | "yes" | "on" => Ok(true),
+        "false" | "no" | "off" => Ok(false),
+        other => Err(format!(
+            "function 'type' takes true or false as its second argument, \
+             got '{other}'"
+        )),
+    }
+}
+
+fn data_kind(data: &Data) -> &'static str {
+    match data {
+        Data::Null => "null",
+        Data::Bool(_) => "boolean",
+        Data::Int(_) => "int",
+        Data::Real(_) => "real",
+        Data::Str(_) => "string",
+        Data::Array(_) => "array",
+        Data::Object(_) => "object",
+    }
+}
+
 /// `storejson(c)`: the collection as indented JSON; lists become arrays
 /// of strings.
 pub fn storejson(call: &Call) -> CallResult {
@@ -153,7 +212,9 @@ pub fn join(call: &Call) -> CallResult {
     Ok(Value::string(items.join(separator)))
 }
 
-fn top_primitives(data: &Data) -> Vec<String> {
+/// The primitives at the top of a container, as `join()` and the list
+/// builtins take them: nulls and nested containers left out.
+pub(super) fn top_primitives(data: &Data) -> Vec<String> {
     let children: Vec<&Data> = match data {
         Data::Array(items) => items.iter().collect(),
         Data::Object(object) => object.iter().map(|(_, d)| d).collect(),

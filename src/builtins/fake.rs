@@ -21,6 +21,17 @@ impl Env for FakeEnv {
     fn sysroot(&self) -> &Path {
         Path::new("/nonexistent")
     }
+
+    /// cf-agent tags every variable with `source=promise`; `s` stands
+    /// for one declared with `meta => { "t1", "t2=x" }`.
+    fn variable_tags(&self, name: &str) -> Option<Vec<Str>> {
+        self.vars.get(name)?;
+        let mut tags: Vec<Str> = vec!["source=promise".into()];
+        if name == "s" {
+            tags.extend(["t1".into(), "t2=x".into()]);
+        }
+        Some(tags)
+    }
 }
 
 fn list(kind: ListKind, items: &[&str]) -> Value {

@@ -14,8 +14,13 @@ mod files;
 mod format;
 mod glob;
 mod hosts;
+mod introspect;
+mod lists;
 mod logic;
+mod maps;
+mod matching;
 pub mod network;
+mod order;
 mod patterns;
 mod readers;
 mod strings;
@@ -52,6 +57,42 @@ pub trait Env {
     /// for each element, its indices and value) where the call is, as
     /// `regextract` and `readstringarray` do besides returning a value.
     fn define_array(&self, _name: &str, _elements: Vec<(Vec<Str>, Value)>) {}
+
+    /// `text` expanded where the call is, with the `this` names given
+    /// bound (`this`, `this.k`, `this.v`, `this.k[1]`); references that
+    /// do not resolve stay as written.
+    fn expand_template(&self, text: &str, _this: &[(Str, Str)]) -> String {
+        text.to_string()
+    }
+
+    /// Every variable defined, by its full name (`default:bundle.name`),
+    /// with its value.
+    fn variables(&self) -> Vec<(String, Value)> {
+        Vec::new()
+    }
+
+    /// The meta tags of the variable `name`, named as policy names it;
+    /// `None` when there is no such variable.
+    fn variable_tags(&self, _name: &str) -> Option<Vec<Str>> {
+        None
+    }
+
+    /// Every class defined where the call is.
+    fn classes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The meta tags of the class `name`; `None` when it is not defined.
+    fn class_tags(&self, _name: &str) -> Option<Vec<Str>> {
+        None
+    }
+}
+
+/// The argument of builtin `name` at position `i` that is a template,
+/// which the evaluator passes as written, for the builtin to expand
+/// with `this` bound through [`Env::expand_template`].
+pub fn is_template(name: &str, i: usize) -> bool {
+    matches!((name, i), ("maplist" | "maparray", 0) | ("mapdata", 1))
 }
 
 /// One call of a builtin: its evaluated arguments and the environment.
@@ -87,6 +128,11 @@ pub enum Returns {
     Data,
     /// A class: `any` when true, `!any` when false.
     Class,
+    /// An integer range, `a,b`, which only attributes of range type and
+    /// other functions' arguments take.
+    Irange,
+    /// A real range, as [`Returns::Irange`].
+    Rrange,
 }
 
 /// One row of the builtin table.
@@ -174,6 +220,16 @@ pub static TABLE: &[Builtin] = &[
         run: files::changedbefore,
     },
     Builtin {
+        name: "classesmatching",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the classes defined whose names, and tags, patterns match",
+        example: r#"classesmatching("cfengine_3")"#,
+        yields: r#"{ "cfengine_3" }"#,
+        run: introspect::classesmatching,
+    },
+    Builtin {
         name: "concat",
         min_args: 0,
         max_args: None,
@@ -192,6 +248,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"countlinesmatching("Linu.", "/proc/sys/kernel/ostype")"#,
         yields: "1",
         run: files::countlinesmatching,
+    },
+    Builtin {
+        name: "data_expand",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "a container with the references in its keys and strings expanded",
+        example: r#"data_expand('{"$(this.bundle)": ["$(sys.cf_version_major)", 1]}')"#,
+        yields: r#"{"main":["3",1]}"#,
+        run: maps::data_expand,
     },
     Builtin {
         name: "data_readstringarray",
@@ -224,6 +290,16 @@ pub static TABLE: &[Builtin] = &[
         run: patterns::data_regextract,
     },
     Builtin {
+        name: "difference",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "the distinct items of a list that a second list lacks",
+        example: r#"difference('["a", "b", "c", "a"]', '["b"]')"#,
+        yields: r#"{ "a", "c" }"#,
+        run: lists::difference,
+    },
+    Builtin {
         name: "dirname",
         min_args: 1,
         max_args: Some(1),
@@ -242,6 +318,26 @@ pub static TABLE: &[Builtin] = &[
         example: r#"escape("a.b[1]")"#,
         yields: r#"a\.b\[1\]"#,
         run: strings::escape,
+    },
+    Builtin {
+        name: "every",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a regular expression matches every item of a list",
+        example: r#"every("[a-z]+", '["a", "bc"]')"#,
+        yields: "true",
+        run: matching::every,
+    },
+    Builtin {
+        name: "expandrange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a text with its first [from-to] range expanded in steps",
+        example: r#"expandrange("host[1-3].x", 1)"#,
+        yields: r#"{ "host1.x", "host2.x", "host3.x" }"#,
+        run: lists::expandrange,
     },
     Builtin {
         name: "file_hash",
@@ -294,6 +390,16 @@ pub static TABLE: &[Builtin] = &[
         run: files::filestat,
     },
     Builtin {
+        name: "filter",
+        min_args: 5,
+        max_args: Some(5),
+        returns: Returns::Slist,
+        doc: "the first items that match a regular expression or equal a string",
+        example: r#"filter("a.*", '["ab", "b", "ac"]', "true", "false", 1)"#,
+        yields: r#"{ "ab" }"#,
+        run: matching::filter,
+    },
+    Builtin {
         name: "findfiles",
         min_args: 0,
         max_args: None,
@@ -312,6 +418,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"format("%d-%5s|%-3s|%.2f", 7, "x", "y", "3.14159")"#,
         yields: "7-    x|y  |3.14",
         run: format::format,
+    },
+    Builtin {
+        name: "getclassmetatags",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the meta tags of a class, or the values of its key=value tags",
+        example: r#"getclassmetatags("any", "nosuchkey")"#,
+        yields: "{  }",
+        run: introspect::getclassmetatags,
     },
     Builtin {
         name: "getenv",
@@ -384,6 +500,26 @@ pub static TABLE: &[Builtin] = &[
         run: data::getvalues,
     },
     Builtin {
+        name: "getvariablemetatags",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the meta tags of a variable, or the values of its key=value tags",
+        example: r#"getvariablemetatags("sys.fqhost", "nosuchkey")"#,
+        yields: "{  }",
+        run: introspect::getvariablemetatags,
+    },
+    Builtin {
+        name: "grep",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "the items of a list a regular expression matches whole",
+        example: r#"grep("a.*", '["ab", "b", "ac"]')"#,
+        yields: r#"{ "ab", "ac" }"#,
+        run: matching::grep,
+    },
+    Builtin {
         name: "groupexists",
         min_args: 1,
         max_args: Some(1),
@@ -434,6 +570,16 @@ pub static TABLE: &[Builtin] = &[
         run: hosts::hostrange,
     },
     Builtin {
+        name: "intersection",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "the distinct items of a list that a second list has too",
+        example: r#"intersection('["a", "b", "c"]', '["c", "a", "x"]')"#,
+        yields: r#"{ "a", "c" }"#,
+        run: lists::intersection,
+    },
+    Builtin {
         name: "ip2host",
         min_args: 1,
         max_args: Some(1),
@@ -452,6 +598,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"iprange("127.0.0.0/8")"#,
         yields: "true",
         run: hosts::iprange,
+    },
+    Builtin {
+        name: "irange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Irange,
+        doc: "an integer range for attributes of range type, as text",
+        example: r#"concat(irange(5, "1k"))"#,
+        yields: "5,1000",
+        run: lists::irange,
     },
     Builtin {
         name: "isdir",
@@ -564,6 +720,36 @@ pub static TABLE: &[Builtin] = &[
         run: files::lsdir,
     },
     Builtin {
+        name: "maparray",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a template expanded for each key and value of a collection",
+        example: r#"maparray("$(this.k)=$(this.v)", '{"a": 1, "b": [2, 3]}')"#,
+        yields: r#"{ "a=1", "b=2", "b=3" }"#,
+        run: maps::maparray,
+    },
+    Builtin {
+        name: "mapdata",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Data,
+        doc: "a template expanded for each key and value, as strings or JSON",
+        example: r#"mapdata("json", '{"$(this.k)": "$(this.v)"}', '{"a": 1}')"#,
+        yields: r#"[{"a":"1"}]"#,
+        run: maps::mapdata,
+    },
+    Builtin {
+        name: "maplist",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a template expanded for each item of a list",
+        example: r#"maplist("<$(this)>", '["a", "b"]')"#,
+        yields: r#"{ "<a>", "<b>" }"#,
+        run: maps::maplist,
+    },
+    Builtin {
         name: "mergedata",
         min_args: 0,
         max_args: None,
@@ -582,6 +768,16 @@ pub static TABLE: &[Builtin] = &[
         example: "network_connections()",
         yields: r#"{"tcp":[],"tcp6":[],"udp":[],"udp6":[]}"#,
         run: network::network_connections,
+    },
+    Builtin {
+        name: "none",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a regular expression matches no item of a list",
+        example: r#"none("x", '["a", "b"]')"#,
+        yields: "true",
+        run: matching::none,
     },
     Builtin {
         name: "not",
@@ -662,6 +858,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"parsestringarrayidx("px", "a:b$(const.n)d", "", ":", 10, 1k)"#,
         yields: "2",
         run: tables::parsestringarrayidx,
+    },
+    Builtin {
+        name: "parseyaml",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "the container YAML text holds, scalars typed as cf-agent types them",
+        example: r#"parseyaml('{a: 1, b: yes, c: "2", d: 010}')"#,
+        yields: r#"{"a":1,"b":true,"c":"2","d":"010"}"#,
+        run: data::parseyaml,
     },
     Builtin {
         name: "peerleaders",
@@ -864,6 +1070,56 @@ pub static TABLE: &[Builtin] = &[
         run: patterns::reglist,
     },
     Builtin {
+        name: "reverse",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Slist,
+        doc: "a list backwards",
+        example: r#"reverse('["a", "b", "c"]')"#,
+        yields: r#"{ "c", "b", "a" }"#,
+        run: lists::reverse,
+    },
+    Builtin {
+        name: "rrange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Rrange,
+        doc: "a real range for attributes of range type, as text",
+        example: r#"concat(rrange("2.5", 1))"#,
+        yields: "2.500000,2.500000",
+        run: lists::rrange,
+    },
+    Builtin {
+        name: "shuffle",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Slist,
+        doc: "a list in the order a seed gives",
+        example: r#"shuffle('["a", "b", "c", "d"]', "skruf")"#,
+        yields: r#"{ "b", "a", "c", "d" }"#,
+        run: lists::shuffle,
+    },
+    Builtin {
+        name: "some",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a regular expression matches an item of a list",
+        example: r#"some("b", '["a", "b"]')"#,
+        yields: "true",
+        run: matching::some,
+    },
+    Builtin {
+        name: "sort",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "a list sorted by lex, int, real, IP or MAC order",
+        example: r#"sort('["10", "9", "b", "a"]', "int")"#,
+        yields: r#"{ "a", "b", "9", "10" }"#,
+        run: lists::sort,
+    },
+    Builtin {
         name: "splitstring",
         min_args: 3,
         max_args: Some(3),
@@ -1004,6 +1260,36 @@ pub static TABLE: &[Builtin] = &[
         run: strings::string_upcase,
     },
     Builtin {
+        name: "sublist",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Slist,
+        doc: "the first or last items of a list",
+        example: r#"sublist('["a", "b", "c"]', "tail", 2)"#,
+        yields: r#"{ "b", "c" }"#,
+        run: lists::sublist,
+    },
+    Builtin {
+        name: "type",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the type of a variable, in detail on request",
+        example: r#"type("sys.fqhost", "true")"#,
+        yields: "policy string",
+        run: data::r#type,
+    },
+    Builtin {
+        name: "unique",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Slist,
+        doc: "a list with each item's first occurrence only",
+        example: r#"unique('["b", "a", "b"]')"#,
+        yields: r#"{ "b", "a" }"#,
+        run: lists::unique,
+    },
+    Builtin {
         name: "userexists",
         min_args: 1,
         max_args: Some(1),
@@ -1012,6 +1298,36 @@ pub static TABLE: &[Builtin] = &[
         example: r#"userexists("nosuchuser")"#,
         yields: "false",
         run: users::userexists,
+    },
+    Builtin {
+        name: "validjson",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether a text is JSON, a primitive at the top included",
+        example: r#"validjson('{"a": [1, 2]}')"#,
+        yields: "true",
+        run: data::validjson,
+    },
+    Builtin {
+        name: "variablesmatching",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the full names of the variables whose names, and tags, patterns match",
+        example: r#"variablesmatching("default:const\.do.*")"#,
+        yields: r#"{ "default:const.dollar" }"#,
+        run: introspect::variablesmatching,
+    },
+    Builtin {
+        name: "variablesmatching_as_data",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Data,
+        doc: "the variables whose names, and tags, patterns match, with their values",
+        example: r#"variablesmatching_as_data("default:const\.dollar")"#,
+        yields: r#"{"default:const.dollar":"$"}"#,
+        run: introspect::variablesmatching_as_data,
     },
 ];
 
@@ -1085,6 +1401,19 @@ impl Call<'_> {
             )),
             None => Err(self.missing(i)),
         }
+    }
+
+    /// Argument `i` as the items a list builtin works on: a list's
+    /// items, or the primitives at the top of a data container (nulls
+    /// and nested containers left out, reals with four decimals).
+    pub fn strings(&self, i: usize) -> Result<Vec<Str>, String> {
+        Ok(match self.collection(i)? {
+            Collection::List(items) => items.to_vec(),
+            Collection::Data(d) => data::top_primitives(&d)
+                .into_iter()
+                .map(Str::from)
+                .collect(),
+        })
     }
 
     /// The error for argument `i` naming no variable.

@@ -117,6 +117,57 @@ impl Env for Frame<'_, '_> {
             arrays.push((scope.to_string(), var, value));
         }
     }
+
+    fn expand_template(&self, text: &str, this: &[(Str, Str)]) -> String {
+        let mut bindings = self.bindings.clone();
+        bindings.extend(this.iter().cloned());
+        let frame = Frame {
+            bindings: &bindings,
+            ..*self
+        };
+        frame.expand(text).text
+    }
+
+    fn variables(&self) -> Vec<(String, Value)> {
+        let scopes = self.eval.vars.iter();
+        scopes
+            .flat_map(|(scope, vars)| {
+                vars.iter().map(move |(name, value)| {
+                    let name = match scope.contains(':') {
+                        true => format!("{scope}.{name}"),
+                        false => format!("default:{scope}.{name}"),
+                    };
+                    (name, value.clone())
+                })
+            })
+            .collect()
+    }
+
+    /// A path into a container has the container's tags, whether or not
+    /// the path leads anywhere, as in cf-agent.
+    fn variable_tags(&self, name: &str) -> Option<Vec<Str>> {
+        let locate = |name: &str| {
+            let (home, _) = self.eval.locate(self.scope, name, self.qualify)?;
+            let short = name.rsplit_once('.').map_or(name, |(_, short)| short);
+            let base = lookup::split_indices(short).map_or(short, |(b, _)| b);
+            Some(self.eval.var_tags(home?, base))
+        };
+        let base = lookup::split_indices(name).map(|(base, _)| base);
+        locate(name).or_else(|| base.and_then(locate))
+    }
+
+    fn classes(&self) -> Vec<String> {
+        let local = self.eval.local_classes.last().into_iter().flatten();
+        let eval = self.eval;
+        let all = eval.hard_classes.iter().chain(&eval.global_classes);
+        let all = all.chain(local);
+        all.cloned().collect()
+    }
+
+    fn class_tags(&self, name: &str) -> Option<Vec<Str>> {
+        let defined = self.eval.class_defined(name, self.namespace());
+        defined.then(|| self.eval.class_tags(name))
+    }
 }
 
 impl<'e, 'a> Frame<'e, 'a> {
@@ -248,7 +299,13 @@ impl<'e, 'a> Frame<'e, 'a> {
         let args = call
             .args
             .iter()
-            .map(|a| self.value(a))
+            .enumerate()
+            .map(|(i, arg)| match arg {
+                Rval::Str(text, _) if builtins::is_template(&call.name, i) => {
+                    Ok(Value::string(text.clone()))
+                }
+                _ => self.value(arg),
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let key = CACHED_CALLS
             .contains(&&*call.name)

@@ -194,19 +194,35 @@ impl Evaluator<'_> {
         State { vars, classes }
     }
 
+    /// The meta tags of variable `name` of `scope`, as
+    /// `getvariablemetatags` and the state table give them.
+    pub(super) fn var_tags(&self, scope: &str, name: &str) -> Vec<Str> {
+        match scope {
+            "sys" | "const" => tags::system_var(scope, name),
+            _ => {
+                let key = (Str::from(scope), Str::from(name));
+                let note = self.notes.vars.get(&key).cloned();
+                note.unwrap_or_default().promise_tags()
+            }
+        }
+    }
+
     fn state_var(&self, scope: &Str, name: &Str, value: &Value) -> StateVar {
         let key = (scope.clone(), name.clone());
         let note = self.notes.vars.get(&key).cloned().unwrap_or_default();
-        let tags = match &**scope {
-            "sys" | "const" => tags::system_var(scope, name),
-            _ => note.promise_tags(),
-        };
+        let tags = self.var_tags(scope, name);
         StateVar {
             name: qualified(scope, name),
             value: value.clone(),
             tags,
             comment: note.comment(),
         }
+    }
+
+    /// The meta tags of `class`, as `getclassmetatags` and the state
+    /// table give them.
+    pub(super) fn class_tags(&self, class: &str) -> Vec<Str> {
+        self.state_class(class).tags
     }
 
     fn state_class(&self, class: &str) -> StateClass {

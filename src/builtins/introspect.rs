@@ -1,0 +1,193 @@
+//! Builtins that look at what is defined: `variablesmatching`,
+//! `variablesmatching_as_data`, `classesmatching`, `getvariablemetatags`
+//! and `getclassmetatags`.
+//!
+//! A name pattern must match a variable's full name
+//! (`default:bundle.name`) or a class's name whole. Tag patterns, when
+//! given, keep the names with at least one tag that one of them matches
+//! whole. A pattern that does not compile matches nothing, as in
+//! cf-agent, which logs the error and returns an empty list.
+//!
+//! cf-agent lists names in the order of its internal hash tables, which
+//! depends on how it hashes; cfmini lists them in byte order, so a
+//! policy that relies on the order of several names sees another one.
+
+use std::rc::Rc;
+
+use super::{Call, CallResult, data};
+use crate::regex::{self, Regex};
+use crate::value::{Data, Object, Str, Value};
+
+/// `variablesmatching(regex, tag...)`: the full names of the variables
+/// the pattern matches.
+pub fn variablesmatching(call: &Call) -> CallResult {
+    let names = matching_variables(call)?.into_iter().map(|(n, _)| n);
+    Ok(Value::slist(names.map(Str::from).collect()))
+}
+
+/// `variablesmatching_as_data(regex, tag...)`: the variables the pattern
+/// matches, as an object from full name to value; scalars are strings
+/// and lists arrays of strings.
+pub fn variablesmatching_as_data(call: &Call) -> CallResult {
+    let pairs = matching_variables(call)?
+        .into_iter()
+        .map(|(name, value)| (Str::from(name), value_data(&value)))
+        .collect();
+    Ok(data(Data::Object(Object::from_unique_pairs(pairs))))
+}
+
+fn matching_variables(call: &Call) -> Result<Vec<(String, Value)>, String> {
+    let Some(filter) = Filter::new(call)? else {
+        return Ok(Vec::new());
+    };
+    let mut found: Vec<(String, Value)> = call
+        .env
+        .variables()
+        .into_iter()
+        .filter(|(name, _)| filter.keeps(name, || call.env.variable_tags(name)))
+        .collect();
+    found.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    Ok(found)
+}
+
+fn value_data(value: &Value) -> Data {
+    match value {
+        Value::Scalar(_, text) => Data::Str(text.clone()),
+        Value::List(_, items) => {
+            Data::Array(items.iter().cloned().map(Data::Str).collect())
+        }
+        Value::Data(d) => (**d).clone(),
+    }
+}
+
+/// `classesmatching(regex, tag...)`: the names of the classes defined
+/// that the pattern matches.
+pub fn classesmatching(call: &Call) -> CallResult {
+    let Some(filter) = Filter::new(call)? else {
+        return Ok(Value::slist(Vec::new()));
+    };
+    let mut names: Vec<String> = call
+        .env
+        .classes()
+        .into_iter()
+        .filter(|name| filter.keeps(name, || call.env.class_tags(name)))
+        .collect();
+    names.sort();
+    Ok(Value::slist(names.into_iter().map(Str::from).collect()))
+}
+
+/// A name pattern and tag patterns, the call's arguments.
+struct Filter {
+    name: Rc<Regex>,
+    tags: Vec<Rc<Regex>>,
+}
+
+impl Filter {
+    /// The call's patterns; `None` when one does not compile, so that
+    /// nothing matches.
+    fn new(call: &Call) -> Result<Option<Filter>, String> {
+        if call.args.is_empty() {
+            return Err(format!(
+                "function '{}' needs at least one argument",
+                call.name
+            ));
+        }
+        let mut patterns = Vec::with_capacity(call.args.len());
+        for i in 0..call.args.len() {
+            match regex::compile(call.string(i)?) {
+                Ok(pattern) => patterns.push(pattern),
+                Err(_) => return Ok(None),
+            }
+        }
+        let name = patterns.remove(0);
+        Ok(Some(Filter {
+            name,
+            tags: patterns,
+        }))
+    }
+
+    fn keeps(
+        &self,
+        name: &str,
+        tags: impl FnOnce() -> Option<Vec<Str>>,
+    ) -> bool {
+        if !self.name.is_full_match(name) {
+            return false;
+        }
+        if self.tags.is_empty() {
+            return true;
+        }
+        let tags = tags().unwrap_or_default();
+        tags.iter()
+            .any(|tag| self.tags.iter().any(|p| p.is_full_match(tag)))
+    }
+}
+
+/// `getvariablemetatags(name, key)`: the meta tags of a variable, or,
+/// with `key`, the values of its `key=value` tags.
+pub fn getvariablemetatags(call: &Call) -> CallResult {
+    let name = call.string(0)?;
+    let tags = call.env.variable_tags(name).ok_or_else(|| {
+        format!("function 'getvariablemetatags' found no variable '{name}'")
+    })?;
+    selected_tags(call, tags)
+}
+
+/// `getclassmetatags(name, key)`: the meta tags of a class, or, with
+/// `key`, the values of its `key=value` tags.
+pub fn getclassmetatags(call: &Call) -> CallResult {
+    let name = call.string(0)?;
+    let tags = call.env.class_tags(name).ok_or_else(|| {
+        format!("function 'getclassmetatags' found no class '{name}'")
+    })?;
+    selected_tags(call, tags)
+}
+
+fn selected_tags(call: &Call, tags: Vec<Str>) -> CallResult {
+    if call.args.len() < 2 {
+        return Ok(Value::slist(tags));
+    }
+    let key = call.string(1)?;
+    let values = tags.iter().filter_map(|tag| {
+        let (k, value) = tag.split_once('=')?;
+        (k == key).then(|| Str::from(value))
+    });
+    Ok(Value::slist(values.collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::text;
+
+    // The fake environment defines no classes and lists no variables.
+    #[test]
+    fn nothing_defined_matches_nothing() {
+        assert_eq!(text("variablesmatching", &[".*"]), "{  }");
+        assert_eq!(text("variablesmatching_as_data", &[".*"]), "{}");
+        assert_eq!(text("classesmatching", &[".*", "t"]), "{  }");
+        assert_eq!(text("classesmatching", &["("]), "{  }");
+        assert_eq!(text("classesmatching", &[]), "ERR");
+    }
+
+    // cf-agent: getvariablemetatags() of a variable declared with
+    // meta => { "t1", "t2=x" }.
+    #[test]
+    fn tags_by_key() {
+        assert_eq!(
+            text("getvariablemetatags", &["s"]),
+            r#"{ "source=promise", "t1", "t2=x" }"#
+        );
+        assert_eq!(text("getvariablemetatags", &["s", "t2"]), r#"{ "x" }"#);
+        assert_eq!(
+            text("getvariablemetatags", &["s", "source"]),
+            r#"{ "promise" }"#
+        );
+        assert_eq!(text("getvariablemetatags", &["s", "t1"]), "{  }");
+    }
+
+    #[test]
+    fn tags_of_undefined_names_fail() {
+        assert_eq!(text("getvariablemetatags", &["nosuch"]), "ERR");
+        assert_eq!(text("getclassmetatags", &["nosuch", "k"]), "ERR");
+    }
+}
