@@ -1,4 +1,4 @@
-//! YAML text for `parseyaml()`, read into data containers as cf-agent
+//! YAML text for `parseyaml()`, `readyaml()` and `readdata()`, read into
 //! reads it.
 //!
 //! cf-agent builds its container from the parser's events and types

@@ -27,7 +27,6 @@ mod strings;
 mod tables;
 mod time;
 mod users;
-mod yaml;
 
 use std::path::Path;
 use std::rc::Rc;

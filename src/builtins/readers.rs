@@ -89,7 +89,7 @@ pub fn readyaml(call: &Call) -> CallResult {
 
 fn yaml_file(call: &Call, limit_at: Option<usize>) -> CallResult {
     let text = file_text(call, limit_at)?;
-    super::yaml::parse(&text)
+    crate::yaml::parse(&text)
         .map(data)
         .map_err(|e| failed(call, "yaml", e))
 }
