@@ -1,5 +1,5 @@
 //! YAML text for `parseyaml()`, `readyaml()` and `readdata()`, read into
-//! reads it.
+//! data containers as cf-agent reads it.
 //!
 //! cf-agent builds its container from the parser's events and types
 //! scalars itself, and this follows it:
