@@ -13,6 +13,7 @@
 //! after 9999 may be padded differently from glibc.
 
 use super::{Call, CallResult};
+use crate::system::{MONTHS, WEEKDAYS};
 use crate::value::Value;
 
 /// The parts of a time `strftime` prints.
@@ -92,31 +93,6 @@ fn zone_name(zone: *const libc::c_char) -> String {
     name.to_string_lossy().into_owned()
 }
 
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// Flags and width between `%` and the conversion.
 #[derive(Default, Clone, Copy)]
 struct Spec {
@@ -190,7 +166,7 @@ fn convert(conversion: char, spec: Spec, tm: &Tm) -> Option<String> {
     let text =
         |text: &str, swap_to_upper: bool| Some(word(text, spec, swap_to_upper));
     let hour12 = (tm.hour + 11) % 12 + 1;
-    let day = DAYS[tm.wday.rem_euclid(7) as usize];
+    let day = WEEKDAYS[tm.wday.rem_euclid(7) as usize];
     let month = MONTHS[tm.month % 12];
     match conversion {
         'a' => text(&day[..3], true),

@@ -6,6 +6,7 @@
 //! `source=agent,hardclass`, which is what cf-agent gives most of them.
 
 use crate::classes::canonify;
+use crate::system::{MONTHS, WEEKDAYS};
 use crate::value::Str;
 
 /// Tags of `sys` variables that carry more than `source=agent`.
@@ -109,31 +110,8 @@ fn split(tags: &str) -> Vec<Str> {
 
 /// Whether `class` is one of the time classes, in local time or GMT.
 fn is_time_class(class: &str) -> bool {
-    const WORDS: [&str; 23] = [
-        "Night",
-        "Morning",
-        "Afternoon",
-        "Evening",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
+    const PARTS_OF_DAY: [&str; 4] =
+        ["Night", "Morning", "Afternoon", "Evening"];
     let class = class.strip_prefix("GMT_").unwrap_or(class);
     let digits =
         |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -146,7 +124,11 @@ fn is_time_class(class: &str) -> bool {
     let numbered = ["Day", "Hr", "Lcycle_", "Min", "Q", "Yr"]
         .iter()
         .any(|prefix| class.strip_prefix(prefix).is_some_and(digits));
-    WORDS.contains(&class) || numbered || pair("Hr", "_Q") || pair("Min", "_")
+    let named = PARTS_OF_DAY.iter().chain(&WEEKDAYS).chain(&MONTHS);
+    named.into_iter().any(|word| *word == class)
+        || numbered
+        || pair("Hr", "_Q")
+        || pair("Min", "_")
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ use crate::classes::{ClassSet, canonify};
 use crate::value::{Data, ListKind, ScalarKind, Str, Value};
 
 pub use agent::FEATURES;
+pub use clock::{MONTHS, WEEKDAYS};
 
 /// The host facts a policy can see.
 #[derive(Debug, Default)]
