@@ -758,7 +758,8 @@ impl<'a> Evaluator<'a> {
             Ok(Some(value)) => {
                 let note = frame.note(promise);
                 self.define_var(&target, &name.text, value, note);
-                self.promise_kept(&scope, promise, bindings);
+                let promise_type = if meta { "meta" } else { "vars" };
+                self.promise_kept(&scope, promise_type, promise, bindings);
             }
             Ok(None) if pass == PASSES => {
                 self.log.undefined(bundle, promise, &frame)
@@ -880,7 +881,7 @@ impl<'a> Evaluator<'a> {
                 let returned = self.run_bundle(callee, args, classes)?;
                 self.drop_parameters(callee);
                 self.use_result(bundle, promise, bindings, returned);
-                self.promise_kept(&scope, promise, bindings);
+                self.promise_kept(&scope, "methods", promise, bindings);
                 Ok(())
             }
             None if self.policy.control_flag("ignore_missing_bundles") => {
@@ -971,6 +972,8 @@ impl<'a> Evaluator<'a> {
         if waits {
             self.log.unresolved_report(bundle, promise, &text);
         }
+        // The classes body sees the text printed as the promiser.
+        let bindings = with_promiser(&bindings, &text);
         // A report that returns a value to the caller prints nothing.
         if let Some(index) = return_index {
             if let Some(returns) = self.returns.last_mut() {
@@ -981,7 +984,7 @@ impl<'a> Evaluator<'a> {
         } else {
             let _ = writeln!(self.out, "R: {text}");
         }
-        self.promise_kept(&bundle.scope(), promise, &bindings);
+        self.promise_kept(&bundle.scope(), "reports", promise, &bindings);
     }
 
     /// `this.promise_filename`, `this.promise_dirname`,

@@ -14,21 +14,28 @@ use crate::ast::{Body, DEFAULT_NAMESPACE, Promise, Rval};
 use crate::classes::canonify;
 use crate::value::{Str, Value};
 
+/// The namespace whose `TYPE_classes` bodies stand for a missing
+/// `classes =>` attribute.
+const DEFAULT_BODIES: &str = "bodydefault";
+
 impl<'a> Evaluator<'a> {
     /// Sets and cancels the classes of the promise's `classes =>` body,
-    /// as a kept promise does.
+    /// as a kept promise does. Without one, a `promise_type`_classes
+    /// body of the `bodydefault` namespace serves, as in cf-agent.
     pub(super) fn promise_kept(
         &mut self,
         scope: &str,
+        promise_type: &str,
         promise: &Promise,
         bindings: &Bindings,
     ) {
-        let Some(attribute) = promise.attribute("classes") else {
-            return;
+        let found = match promise.attribute("classes") {
+            Some(attribute) => {
+                self.classes_body(scope, &attribute.value, bindings)
+            }
+            None => self.default_classes_body(promise_type, bindings),
         };
-        let Some((body, bindings)) =
-            self.classes_body(scope, &attribute.value, bindings)
-        else {
+        let Some((body, bindings)) = found else {
             return;
         };
 
@@ -93,6 +100,23 @@ impl<'a> Evaluator<'a> {
             }
         }
         Some((body, inner))
+    }
+
+    /// The body `bodydefault:TYPE_classes`, which stands for a missing
+    /// `classes =>` on every promise of type TYPE.
+    fn default_classes_body(
+        &self,
+        promise_type: &str,
+        bindings: &Bindings,
+    ) -> Option<(&'a Body, Bindings)> {
+        let name = format!("{promise_type}_classes");
+        let body = self.policy.bodies.iter().find(|b| {
+            &*b.keyword == "body"
+                && &*b.kind == "classes"
+                && *b.name == *name
+                && &*b.namespace == DEFAULT_BODIES
+        })?;
+        Some((body, bindings.clone()))
     }
 
     /// The values of `attribute` in `body`, from the settings whose
