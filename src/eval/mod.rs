@@ -19,6 +19,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
+mod defaults;
 mod frame;
 pub mod log;
 mod lookup;
@@ -62,20 +63,28 @@ const MAX_VALUE_BYTES: usize = 64 << 20;
 const MAX_BUNDLE_DEPTH: usize = 100;
 
 /// The promise types the evaluator runs.
-const EVALUATED_TYPES: [&str; 5] =
-    ["meta", "vars", "classes", "methods", "reports"];
+const EVALUATED_TYPES: [&str; 6] =
+    ["meta", "vars", "defaults", "classes", "methods", "reports"];
 
 /// The steps of one pass over an agent bundle, in cf-agent's normal
 /// order, with variables evaluated again once classes are known.
-const AGENT_PASS: [&str; 6] =
-    ["meta", "vars", "classes", "vars", "methods", "reports"];
+const AGENT_PASS: [&str; 7] = [
+    "meta", "vars", "defaults", "classes", VARS_AGAIN, "methods", "reports",
+];
+
+/// A step that evaluates again only the `vars` promises that defined
+/// nothing earlier in the pass (one whose class was not yet defined, or
+/// whose references did not resolve) or a function's empty list. cf-agent leaves a variable that a
+/// `defaults` promise replaced as the `defaults` promise left it.
+const VARS_AGAIN: &str = "vars again";
 
 /// The steps of one pass over a common bundle. cf-agent goes one round
 /// of classes and variables further in a common bundle than in an agent
 /// bundle before its reports: a chain of classes and variables that
 /// each wait for the one before reaches that far in cf-agent 3.21.
-const COMMON_PASS: [&str; 8] = [
-    "meta", "vars", "classes", "vars", "classes", "vars", "methods", "reports",
+const COMMON_PASS: [&str; 9] = [
+    "meta", "vars", "defaults", "classes", VARS_AGAIN, "classes", VARS_AGAIN,
+    "methods", "reports",
 ];
 
 /// Before the bundlesequence runs, cf-agent resolves the policy twice:
@@ -85,7 +94,7 @@ const COMMON_PASS: [&str; 8] = [
 const RESOLVE_ROUNDS: usize = 2;
 
 /// The steps of resolving a common bundle ahead of the bundlesequence.
-const COMMON_RESOLVE: [&str; 4] = ["meta", "vars", "classes", "vars"];
+const COMMON_RESOLVE: [&str; 4] = ["meta", "vars", "classes", VARS_AGAIN];
 
 /// The steps of resolving an agent bundle ahead of the bundlesequence.
 const AGENT_RESOLVE: [&str; 2] = ["meta", "vars"];
@@ -210,6 +219,13 @@ struct Evaluator<'a> {
     quiet: bool,
     /// Values returned by reports, per bundle call, innermost last.
     returns: Vec<IndexMap<Str, Str>>,
+    /// The handles of the promises kept so far, for `depends_on`.
+    kept_handles: HashSet<String>,
+    /// The `vars` promises, by address and iteration, that defined
+    /// their variable in the first `vars` step of the pass.
+    defined_in_pass: HashSet<(usize, u64)>,
+    /// Whether the step running is [`VARS_AGAIN`].
+    vars_again: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -238,6 +254,9 @@ impl<'a> Evaluator<'a> {
             outcome: Outcome::default(),
             quiet: false,
             returns: Vec::new(),
+            kept_handles: HashSet::new(),
+            defined_in_pass: HashSet::new(),
+            vars_again: false,
         };
         evaluator.discover_system(file);
         evaluator.note_system_classes();
@@ -469,6 +488,15 @@ impl<'a> Evaluator<'a> {
         promise_type: &str,
         pass: usize,
     ) -> Result<(), Error> {
+        self.vars_again = promise_type == VARS_AGAIN;
+        let promise_type = match promise_type {
+            VARS_AGAIN => "vars",
+            "vars" => {
+                self.defined_in_pass.clear();
+                "vars"
+            }
+            other => other,
+        };
         let sections = bundle
             .sections
             .iter()
@@ -530,10 +558,16 @@ impl<'a> Evaluator<'a> {
                     continue;
                 }
             }
+            if !self.dependencies_kept(&scope, promise, &bindings) {
+                continue;
+            }
             match promise_type {
                 "meta" => self.run_vars(bundle, promise, &bindings, pass, true),
                 "vars" => {
                     self.run_vars(bundle, promise, &bindings, pass, false)
+                }
+                "defaults" => {
+                    self.run_defaults(bundle, promise, &bindings, pass)
                 }
                 "classes" => self.run_classes(bundle, promise, &bindings, pass),
                 "methods" => {
@@ -706,6 +740,11 @@ impl<'a> Evaluator<'a> {
         pass: usize,
         meta: bool,
     ) {
+        let done =
+            (promise as *const Promise as usize, bindings_hash(bindings));
+        if self.vars_again && self.defined_in_pass.contains(&done) {
+            return;
+        }
         let scope = bundle.scope();
         let frame = self.frame(&scope, bindings).qualifying(Qualify::Own);
         let name = frame.expand(&promise.promiser);
@@ -757,6 +796,12 @@ impl<'a> Evaluator<'a> {
             }
             Ok(Some(value)) => {
                 let note = frame.note(promise);
+                // cf-agent tries again a function that gave an empty list,
+                // such as `classesmatching()` before the classes exist.
+                let empty = matches!(&value, Value::List(_, l) if l.is_empty());
+                if !(empty && calls_a_function(&attribute.value)) {
+                    self.defined_in_pass.insert(done);
+                }
                 self.define_var(&target, &name.text, value, note);
                 let promise_type = if meta { "meta" } else { "vars" };
                 self.promise_kept(&scope, promise_type, promise, bindings);
@@ -983,8 +1028,27 @@ impl<'a> Evaluator<'a> {
             self.outcome.reports.push(text);
         } else {
             let _ = writeln!(self.out, "R: {text}");
+            self.print_file(bundle, promise, &bindings);
         }
         self.promise_kept(&bundle.scope(), "reports", promise, &bindings);
+    }
+
+    /// The lines of the report's `printfile` body, each as a report.
+    fn print_file(
+        &mut self,
+        bundle: &Bundle,
+        promise: &Promise,
+        bindings: &Bindings,
+    ) {
+        match self.printed_lines(&bundle.scope(), promise, bindings) {
+            Some(Ok(lines)) => {
+                for line in lines {
+                    let _ = writeln!(self.out, "R: {line}");
+                }
+            }
+            Some(Err(message)) => self.fail(bundle, promise, message),
+            None => {}
+        }
     }
 
     /// `this.promise_filename`, `this.promise_dirname`,
@@ -1044,6 +1108,23 @@ impl<'a> Evaluator<'a> {
 
 /// A bundle argument that does not resolve: cf-agent passes it as
 /// written, `$(x)` and `@(x)` included, without waiting for a later pass.
+/// Whether an rval calls a function, itself or in a list.
+fn calls_a_function(rval: &Rval) -> bool {
+    match rval {
+        Rval::Call(_) => true,
+        Rval::List(items, _) => items.iter().any(calls_a_function),
+        _ => false,
+    }
+}
+
+/// A hash of an iteration's bindings, to know the iteration again.
+fn bindings_hash(bindings: &Bindings) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bindings.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// `bindings` with `this.promiser` standing for the expanded promiser.
 /// Reports have no such binding: there the promiser is the text being
 /// built, so cf-agent leaves `$(this.promiser)` in it as written.

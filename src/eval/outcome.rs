@@ -29,6 +29,7 @@ impl<'a> Evaluator<'a> {
         promise: &Promise,
         bindings: &Bindings,
     ) {
+        self.note_handle(scope, promise, bindings);
         let found = match promise.attribute("classes") {
             Some(attribute) => {
                 self.classes_body(scope, &attribute.value, bindings)
@@ -100,6 +101,22 @@ impl<'a> Evaluator<'a> {
             }
         }
         Some((body, inner))
+    }
+
+    /// Records the promise's handle as kept, for `depends_on`.
+    fn note_handle(
+        &mut self,
+        scope: &str,
+        promise: &Promise,
+        bindings: &Bindings,
+    ) {
+        let Some(Rval::Str(handle, _)) =
+            promise.attribute("handle").map(|a| &a.value)
+        else {
+            return;
+        };
+        let handle = self.frame(scope, bindings).expand(handle).text;
+        self.kept_handles.insert(handle);
     }
 
     /// The body `bodydefault:TYPE_classes`, which stands for a missing
