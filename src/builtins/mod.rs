@@ -12,6 +12,7 @@ mod data;
 mod fake;
 mod logic;
 pub mod network;
+pub mod refused;
 mod strings;
 
 use std::path::Path;
@@ -266,9 +267,11 @@ pub static TABLE: &[Builtin] = &[
     },
 ];
 
-/// The row of the builtin called `name`.
+/// The row of the builtin called `name`, among those cfmini runs and
+/// those it refuses to run.
 pub fn find(name: &str) -> Option<&'static Builtin> {
-    TABLE.iter().find(|b| b.name == name)
+    let mut rows = TABLE.iter().chain(refused::REFUSED);
+    rows.find(|b| b.name == name)
 }
 
 impl Call<'_> {
