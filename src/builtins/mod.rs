@@ -10,7 +10,9 @@
 mod data;
 #[cfg(test)]
 mod fake;
+mod infix;
 mod logic;
+mod math;
 pub mod network;
 pub mod refused;
 mod strings;
@@ -124,6 +126,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"concat("a", "b", "1")"#,
         yields: "ab1",
         run: strings::concat,
+    },
+    Builtin {
+        name: "eval",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::String,
+        doc: "an infix arithmetic expression's value, or its truth",
+        example: r#"eval("2 + 3 * 4", "math", "infix")"#,
+        yields: "14.000000",
+        run: math::eval,
     },
     Builtin {
         name: "format",
