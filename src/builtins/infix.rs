@@ -27,6 +27,8 @@
 //! - Comparisons answer 1 or 0, and `==`, `>=` and `<=` take values
 //!   closer than 1e-17 as equal.
 
+use super::numbers::long;
+
 /// A parsed expression.
 #[derive(Debug)]
 enum Expr {
@@ -101,19 +103,6 @@ pub fn truth(x: f64) -> bool {
     x.abs() >= MARGIN || x.is_nan()
 }
 
-/// `x` as C's `%f` prints it: six decimals, `inf`, or `nan` with the
-/// sign it carries.
-pub fn print(x: f64) -> String {
-    let sign = if x.is_sign_negative() { "-" } else { "" };
-    if x.is_nan() {
-        format!("{sign}nan")
-    } else if x.is_infinite() {
-        format!("{sign}inf")
-    } else {
-        format!("{x:.6}")
-    }
-}
-
 /// The value of `expr`, where `named` is the function named last, the
 /// one a call applies.
 fn value(expr: &Expr, named: &mut usize) -> Result<f64, String> {
@@ -156,17 +145,6 @@ fn remainder(a: f64, b: f64) -> Result<f64, String> {
     quotient
         .map(|r| r as f64)
         .ok_or_else(|| message.to_string())
-}
-
-/// `x` converted to a 64-bit integer as x86-64 converts a double: by
-/// truncation, with the most negative value for anything out of range.
-fn long(x: f64) -> i64 {
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if !(-LIMIT..LIMIT).contains(&x) {
-        i64::MIN
-    } else {
-        x as i64
-    }
 }
 
 struct Parser<'a> {
@@ -331,7 +309,8 @@ impl Parser<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{evaluate, print, truth};
+    use super::super::numbers::print;
+    use super::{evaluate, truth};
 
     fn shown(text: &str) -> String {
         match evaluate(text) {

@@ -14,7 +14,9 @@ mod infix;
 mod logic;
 mod math;
 pub mod network;
+mod numbers;
 pub mod refused;
+mod sorting;
 mod strings;
 
 use std::path::Path;
@@ -168,6 +170,36 @@ pub static TABLE: &[Builtin] = &[
         run: data::getvalues,
     },
     Builtin {
+        name: "int",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Int,
+        doc: "the integer part of a real, read with its unit",
+        example: r#"int("-3.7")"#,
+        yields: "-3",
+        run: math::int,
+    },
+    Builtin {
+        name: "isgreaterthan",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the first value is greater, as numbers or bytewise",
+        example: r#"isgreaterthan("10", "9")"#,
+        yields: "true",
+        run: math::isgreaterthan,
+    },
+    Builtin {
+        name: "islessthan",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the first value is less, as numbers or bytewise",
+        example: r#"islessthan("10", "9")"#,
+        yields: "false",
+        run: math::islessthan,
+    },
+    Builtin {
         name: "isvariable",
         min_args: 1,
         max_args: Some(1),
@@ -198,6 +230,26 @@ pub static TABLE: &[Builtin] = &[
         run: data::length,
     },
     Builtin {
+        name: "max",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the element of a collection that sorts last by a sort mode",
+        example: r#"max('[3, "20", 1.5, "x"]', "int")"#,
+        yields: "20",
+        run: math::max,
+    },
+    Builtin {
+        name: "mean",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the mean of the numbers in a collection",
+        example: "mean('[1, 2, 4]')",
+        yields: "2.333333",
+        run: math::mean,
+    },
+    Builtin {
         name: "mergedata",
         min_args: 0,
         max_args: None,
@@ -206,6 +258,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"mergedata('{"a": 1}', '{"b": 2}')"#,
         yields: r#"{"a":1,"b":2}"#,
         run: data::mergedata,
+    },
+    Builtin {
+        name: "min",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the element of a collection that sorts first by a sort mode",
+        example: r#"min('["b", "a", "c"]', "lex")"#,
+        yields: "a",
+        run: math::min,
     },
     Builtin {
         name: "network_connections",
@@ -258,6 +320,26 @@ pub static TABLE: &[Builtin] = &[
         run: data::parsejson,
     },
     Builtin {
+        name: "product",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the product of the numbers in a collection",
+        example: "product('[2, 3.5]')",
+        yields: "7.000000",
+        run: math::product,
+    },
+    Builtin {
+        name: "randomint",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Int,
+        doc: "a random integer from the lower bound up to the upper one",
+        example: "randomint(5, 5)",
+        yields: "5",
+        run: math::randomint,
+    },
+    Builtin {
         name: "storejson",
         min_args: 1,
         max_args: Some(1),
@@ -276,6 +358,26 @@ pub static TABLE: &[Builtin] = &[
         example: r#"strcmp("a", "a")"#,
         yields: "true",
         run: logic::strcmp,
+    },
+    Builtin {
+        name: "sum",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the sum of the numbers in a collection",
+        example: "sum('[1, 2.5]')",
+        yields: "3.500000",
+        run: math::sum,
+    },
+    Builtin {
+        name: "variance",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the sample variance of the numbers in a collection",
+        example: "variance('[1, 2, 4]')",
+        yields: "2.333333",
+        run: math::variance,
     },
 ];
 
@@ -351,6 +453,25 @@ impl Call<'_> {
             )),
             None => Err(self.missing(i)),
         }
+    }
+
+    /// The elements of the collection argument `i` as text: a list's
+    /// items, or the primitives at the top of a container (reals with
+    /// two decimals, as `$(d[k])` prints them), nulls and nested
+    /// containers left out, as cf-agent's arithmetic on lists reads them.
+    pub fn scalars(&self, i: usize) -> Result<Vec<Str>, String> {
+        Ok(match self.collection(i)? {
+            Collection::List(items) => items.to_vec(),
+            Collection::Data(d) => match &*d {
+                Data::Array(items) => {
+                    items.iter().filter_map(Data::scalar_text).collect()
+                }
+                Data::Object(object) => {
+                    object.iter().filter_map(|(_, v)| v.scalar_text()).collect()
+                }
+                primitive => primitive.scalar_text().into_iter().collect(),
+            },
+        })
     }
 
     /// The error for argument `i` naming no variable.
@@ -439,52 +560,7 @@ pub fn strtol(text: &str) -> Option<(i64, &str)> {
 
 /// Reads a real argument as C's `strtod` does, 0 when none.
 pub fn strtod(text: &str) -> f64 {
-    let text = text.trim_start_matches(is_c_space);
-    let unsigned = text.trim_start_matches(['+', '-']);
-    let signs = text.len() - unsigned.len();
-    if signs > 1 {
-        return 0.0;
-    }
-    let negative = text.starts_with('-');
-    let magnitude = read_unsigned_real(unsigned);
-    if negative { -magnitude } else { magnitude }
-}
-
-/// The value of the longest prefix of `text` that reads as an unsigned
-/// real: digits with an optional fraction and exponent, `inf`,
-/// `infinity` or `nan` in any case.
-fn read_unsigned_real(text: &str) -> f64 {
-    let lower = text.to_ascii_lowercase();
-    if lower.starts_with("inf") {
-        return f64::INFINITY;
-    }
-    if lower.starts_with("nan") {
-        return f64::NAN;
-    }
-
-    let bytes = text.as_bytes();
-    let digits = |from: usize| {
-        let count = bytes[from.min(bytes.len())..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        from + count
-    };
-    let mut end = digits(0);
-    if bytes.get(end) == Some(&b'.') {
-        end = digits(end + 1);
-    }
-    if end == 0 || &text[..end] == "." {
-        return 0.0;
-    }
-    if matches!(bytes.get(end), Some(b'e' | b'E')) {
-        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
-        let exponent_end = digits(end + 1 + sign);
-        if exponent_end > end + 1 + sign {
-            end = exponent_end;
-        }
-    }
-    text[..end].parse().unwrap_or(0.0)
+    numbers::strtod_prefix(text).map_or(0.0, |(x, _)| x)
 }
 
 /// A list or a data container, as a collection argument resolves.
@@ -498,6 +574,11 @@ pub enum Collection {
 /// An integer scalar as a builtin result.
 pub fn int(n: i64) -> Value {
     Value::Scalar(ScalarKind::Int, n.to_string().into())
+}
+
+/// A real scalar as a builtin result, printed as C's `%f` prints it.
+pub fn real(x: f64) -> Value {
+    Value::Scalar(ScalarKind::Real, numbers::print(x).into())
 }
 
 /// A data container as a builtin result.

@@ -448,6 +448,13 @@ fn convert(kind: &str, value: Value) -> Result<Value, String> {
         ("int", Value::Scalar(_, text)) => int_text(&text)
             .map(|i| Value::Scalar(ScalarKind::Int, i.to_string().into()))
             .ok_or_else(|| format!("cannot parse '{text}' as an integer")),
+        // cf-agent keeps a builtin's real that is not a number as
+        // printed, `nan` or `-nan`.
+        ("real", Value::Scalar(ScalarKind::Real, text))
+            if text.ends_with("nan") =>
+        {
+            Ok(Value::Scalar(ScalarKind::Real, text))
+        }
         ("real", Value::Scalar(_, text)) => real_text(&text)
             .map(|r| Value::Scalar(ScalarKind::Real, format!("{r:.6}").into()))
             .ok_or_else(|| format!("cannot parse '{text}' as a real number")),
