@@ -18,6 +18,7 @@ mod numbers;
 pub mod refused;
 mod sorting;
 mod strings;
+mod version;
 
 use std::path::Path;
 use std::rc::Rc;
@@ -118,6 +119,66 @@ pub static TABLE: &[Builtin] = &[
         example: r#"canonify("a-b c.d")"#,
         yields: "a_b_c_d",
         run: strings::canonify,
+    },
+    Builtin {
+        name: "cf_version_after",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is after a version",
+        example: r#"cf_version_after("3.20")"#,
+        yields: "true",
+        run: version::after,
+    },
+    Builtin {
+        name: "cf_version_at",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is a version, in the parts it gives",
+        example: r#"cf_version_at("3")"#,
+        yields: "true",
+        run: version::at,
+    },
+    Builtin {
+        name: "cf_version_before",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is before a version",
+        example: r#"cf_version_before("3.21")"#,
+        yields: "false",
+        run: version::before,
+    },
+    Builtin {
+        name: "cf_version_between",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version lies between two versions",
+        example: r#"cf_version_between("3.20", "3.22")"#,
+        yields: "true",
+        run: version::between,
+    },
+    Builtin {
+        name: "cf_version_maximum",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is at most a version",
+        example: r#"cf_version_maximum("3.21.1")"#,
+        yields: "true",
+        run: version::maximum,
+    },
+    Builtin {
+        name: "cf_version_minimum",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is at least a version",
+        example: r#"cf_version_minimum("3.22")"#,
+        yields: "false",
+        run: version::minimum,
     },
     Builtin {
         name: "concat",
