@@ -34,6 +34,22 @@ pub fn not(call: &Call) -> CallResult {
     Ok(class(!call.env.class_holds(call.string(0)?)))
 }
 
+/// `ifelse(c1, v1, c2, v2, ..., default)`: the value after the first
+/// class expression that holds, else the last argument. An expression
+/// that does not parse does not hold.
+pub fn ifelse(call: &Call) -> CallResult {
+    if call.args.len().is_multiple_of(2) {
+        return Err("function 'ifelse' takes an odd number of arguments, \
+                    pairs of a class expression and a value, then a default"
+            .into());
+    }
+    let strings = expressions(call)?;
+    let mut pairs = strings.chunks_exact(2);
+    let chosen = pairs.find(|pair| call.env.class_holds(pair[0]));
+    let value = chosen.map_or(strings[strings.len() - 1], |pair| pair[1]);
+    Ok(Value::string(value))
+}
+
 /// `strcmp(a, b)`: whether the strings are equal.
 pub fn strcmp(call: &Call) -> CallResult {
     Ok(class(call.string(0)? == call.string(1)?))

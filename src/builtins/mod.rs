@@ -231,6 +231,16 @@ pub static TABLE: &[Builtin] = &[
         run: data::getvalues,
     },
     Builtin {
+        name: "ifelse",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the value after the first class expression that holds",
+        example: r#"ifelse("nosuchclass", "a", "any", "b", "c")"#,
+        yields: "b",
+        run: logic::ifelse,
+    },
+    Builtin {
         name: "int",
         min_args: 1,
         max_args: Some(1),

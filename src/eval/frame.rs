@@ -206,10 +206,18 @@ impl Frame<'_, '_> {
             )));
         }
 
+        // cf-agent runs a three-argument ifelse() whose arguments do not
+        // all resolve, passing them expanded as far as they go.
+        let lenient = &*call.name == "ifelse" && count == 3;
         let args = call
             .args
             .iter()
-            .map(|a| self.value(a))
+            .map(|a| match (self.value(a), a) {
+                (Err(Pending::Unresolved), Rval::Str(text, _)) if lenient => {
+                    Ok(Value::string(self.expand(text).text))
+                }
+                (value, _) => value,
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let key = CACHED_CALLS
             .contains(&&*call.name)
