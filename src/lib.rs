@@ -19,6 +19,7 @@ pub mod json;
 pub mod load;
 pub mod macros;
 pub mod parse;
+pub mod regex;
 pub mod scan;
 pub mod syntax;
 pub mod system;
