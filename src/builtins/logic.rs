@@ -2,6 +2,8 @@
 //! so that the result reads as a class expression wherever it is used.
 
 use super::{Call, CallResult};
+use crate::classes::canonify;
+use crate::regex;
 use crate::value::Value;
 
 /// The class expression for a truth value.
@@ -48,6 +50,54 @@ pub fn ifelse(call: &Call) -> CallResult {
     let chosen = pairs.find(|pair| call.env.class_holds(pair[0]));
     let value = chosen.map_or(strings[strings.len() - 1], |pair| pair[1]);
     Ok(Value::string(value))
+}
+
+/// `classify(text)`: whether the canonified text names a defined class.
+pub fn classify(call: &Call) -> CallResult {
+    let name = canonify(call.string(0)?);
+    Ok(class(call.env.class_holds(&name)))
+}
+
+/// `classmatch(regex, tag...)`: whether a defined class matches the
+/// pattern, and when tags are given, has a tag matching one of them.
+pub fn classmatch(call: &Call) -> CallResult {
+    Ok(class(matching_classes(call)? > 0))
+}
+
+/// `countclassesmatching(regex, tag...)`: how many defined classes
+/// `classmatch()` would find.
+pub fn countclassesmatching(call: &Call) -> CallResult {
+    let count = matching_classes(call)?;
+    Ok(super::int(i64::try_from(count).unwrap_or(i64::MAX)))
+}
+
+/// How many defined classes match the pattern in argument 0 in whole,
+/// and have a tag matching one of the later arguments in whole, if any
+/// are given. A pattern that does not compile matches nothing: cf-agent
+/// logs it and goes on.
+fn matching_classes(call: &Call) -> Result<usize, String> {
+    let args = expressions(call)?;
+    let Some((pattern, tags)) = args.split_first() else {
+        let name = call.name;
+        return Err(format!(
+            "function '{name}' requires at least one argument"
+        ));
+    };
+    let Ok(pattern) = regex::compile(pattern) else {
+        return Ok(0);
+    };
+    let tags: Vec<_> =
+        tags.iter().filter_map(|t| regex::compile(t).ok()).collect();
+    let tagged = |name: &str| {
+        let has = call.env.class_tags(name);
+        has.iter()
+            .any(|tag| tags.iter().any(|t| t.is_full_match(tag)))
+    };
+    let classes = call.env.defined_classes();
+    let matching = classes.iter().filter(|name| {
+        pattern.is_full_match(name) && (args.len() == 1 || tagged(name))
+    });
+    Ok(matching.count())
 }
 
 /// `strcmp(a, b)`: whether the strings are equal.

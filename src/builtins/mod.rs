@@ -43,6 +43,20 @@ pub trait Env {
     fn class_holds(&self, _expr: &str) -> bool {
         false
     }
+
+    /// Every class defined where the call is: global ones and those of
+    /// the bundle running.
+    fn defined_classes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The tags of class `name`: `source=promise` and its `meta` tags for
+    /// a `classes` promise's class, `source=agent` and `hardclass` for a
+    /// hard class, `source=environment` for one given with `-D`, none for
+    /// one a `classes` body defines.
+    fn class_tags(&self, _name: &str) -> Vec<Str> {
+        Vec::new()
+    }
 }
 
 /// One call of a builtin: its evaluated arguments and the environment.
@@ -181,6 +195,26 @@ pub static TABLE: &[Builtin] = &[
         run: version::minimum,
     },
     Builtin {
+        name: "classify",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether the canonified text names a defined class",
+        example: r#"classify("cfengine-3")"#,
+        yields: "true",
+        run: logic::classify,
+    },
+    Builtin {
+        name: "classmatch",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether a defined class matches a pattern and tags",
+        example: r#"classmatch("cfengine_3_.*", "hardclass")"#,
+        yields: "true",
+        run: logic::classmatch,
+    },
+    Builtin {
         name: "concat",
         min_args: 0,
         max_args: None,
@@ -189,6 +223,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"concat("a", "b", "1")"#,
         yields: "ab1",
         run: strings::concat,
+    },
+    Builtin {
+        name: "countclassesmatching",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Int,
+        doc: "how many defined classes match a pattern and tags",
+        example: r#"countclassesmatching("cfengine_3_21_[0-9]+")"#,
+        yields: "1",
+        run: logic::countclassesmatching,
     },
     Builtin {
         name: "eval",

@@ -3,6 +3,7 @@
 //! `vars` promise.
 
 use std::path::Path;
+use std::rc::Rc;
 
 use super::lookup::{self, data_resolved};
 use super::{Bindings, CACHED_CALLS, Evaluator};
@@ -106,6 +107,21 @@ impl Env for Frame<'_, '_> {
 
     fn class_holds(&self, expr: &str) -> bool {
         self.eval.class_expression(expr)
+    }
+
+    fn defined_classes(&self) -> Vec<String> {
+        let local = self.eval.local_classes.last().into_iter().flatten();
+        self.eval
+            .global_classes
+            .iter()
+            .chain(local)
+            .cloned()
+            .collect()
+    }
+
+    fn class_tags(&self, name: &str) -> Vec<Str> {
+        let tags = self.eval.class_tags.get(name);
+        tags.map(|t| t.to_vec()).unwrap_or_default()
     }
 }
 
@@ -356,6 +372,20 @@ impl Frame<'_, '_> {
             }
             _ => (vec![promiser], Some(unpredictable("dist"))),
         }
+    }
+
+    /// The tags cf-agent gives a class a `classes` promise defines:
+    /// `source=promise`, then its `meta` tags, each once.
+    pub(super) fn promise_class_tags(&self, promise: &Promise) -> Rc<[Str]> {
+        let mut tags: Vec<Str> = vec!["source=promise".into()];
+        if let Some(meta) = promise.attribute("meta") {
+            for tag in self.class_names(&meta.value) {
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+        }
+        tags.into()
     }
 
     /// The items of a list attribute, as far as they resolve.

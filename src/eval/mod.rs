@@ -127,6 +127,8 @@ struct Evaluator<'a> {
     global_classes: ClassSet,
     /// Classes of the agent bundle running now, innermost last.
     local_classes: Vec<ClassSet>,
+    /// The tags of each class that has any, as cf-agent gives them.
+    class_tags: HashMap<String, Rc<[Str]>>,
     /// Reports and method calls already acted on, per bundle.
     done: HashSet<(Str, String)>,
     depth: usize,
@@ -154,6 +156,7 @@ impl<'a> Evaluator<'a> {
             vars: IndexMap::new(),
             global_classes: ClassSet::new(),
             local_classes: Vec::new(),
+            class_tags: HashMap::new(),
             done: HashSet::new(),
             depth: 0,
             reported: HashSet::new(),
@@ -168,14 +171,21 @@ impl<'a> Evaluator<'a> {
     /// Hard classes, `-D` and `-N` classes, `sys` and `const` variables.
     fn discover_system(&mut self, file: &Path) {
         let system = system::discover(&self.options.sysroot);
+        let hard: Rc<[Str]> =
+            ["source=agent".into(), "hardclass".into()].into();
+        for class in &system.classes {
+            self.class_tags.insert(class.clone(), hard.clone());
+        }
         self.global_classes = system.classes;
         for (name, value) in system.vars {
             self.set_var("sys", &name, Value::string(value));
         }
         self.add_policy_paths(file);
 
+        let environment: Rc<[Str]> = ["source=environment".into()].into();
         for class in &self.options.defines {
             self.global_classes.insert(canonify(class));
+            self.class_tags.insert(canonify(class), environment.clone());
         }
         for class in &self.options.negations {
             self.global_classes.remove(&canonify(class));
@@ -652,8 +662,12 @@ impl<'a> Evaluator<'a> {
         }
 
         let (classes, error) = frame.class_choice(promise, &name.text);
+        let tags = frame.promise_class_tags(promise);
         if let Some(message) = error {
             self.fail(bundle, promise, message);
+        }
+        for class in &classes {
+            self.class_tags.insert(class.clone(), tags.clone());
         }
         let global = match promise.attribute("scope").map(|a| &a.value) {
             Some(Rval::Str(s, _)) | Some(Rval::Word(s, _)) => {
