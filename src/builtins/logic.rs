@@ -12,10 +12,23 @@ pub fn class(holds: bool) -> Value {
 }
 
 /// `isvariable(name)`: whether a variable, array element or data node
-/// by that name is defined.
+/// by that name is defined. As cf-agent reads the name, an index left
+/// open (`d[k`) is dropped and so is text after the last `]`.
 pub fn isvariable(call: &Call) -> CallResult {
     let name = call.string(0)?;
-    Ok(class(call.env.lookup(name).is_some()))
+    Ok(class(call.env.lookup(variable_name(name)).is_some()))
+}
+
+fn variable_name(name: &str) -> &str {
+    if let Some(open) = name.rfind('[')
+        && !name[open..].contains(']')
+    {
+        return &name[..open];
+    }
+    match name.rfind(']') {
+        Some(close) => &name[..=close],
+        None => name,
+    }
 }
 
 /// `and(a, b, ...)`: whether every class expression holds; with none,
