@@ -8,6 +8,7 @@
 //! that exist.
 
 mod data;
+mod dates;
 #[cfg(test)]
 mod fake;
 mod infix;
@@ -114,6 +115,26 @@ pub struct Builtin {
 
 /// Every builtin, sorted by name.
 pub static TABLE: &[Builtin] = &[
+    Builtin {
+        name: "accumulated",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "a duration in seconds, a year being 365 days and a month 30",
+        example: r#"accumulated(0, 0, 1, 1, 1, 1)"#,
+        yields: "90061",
+        run: dates::accumulated,
+    },
+    Builtin {
+        name: "ago",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "the time that long before now, in seconds since the epoch",
+        example: r#"ago(1000, 0, 0, 0, 0, 0)"#,
+        yields: "0",
+        run: dates::ago,
+    },
     Builtin {
         name: "and",
         min_args: 0,
@@ -335,6 +356,16 @@ pub static TABLE: &[Builtin] = &[
         run: data::join,
     },
     Builtin {
+        name: "laterthan",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Class,
+        doc: "whether now is after a local date, read as on() reads it",
+        example: r#"laterthan(2000, 1, 1, 0, 0, 0)"#,
+        yields: "true",
+        run: dates::laterthan,
+    },
+    Builtin {
         name: "length",
         min_args: 1,
         max_args: Some(1),
@@ -405,6 +436,16 @@ pub static TABLE: &[Builtin] = &[
         run: logic::not,
     },
     Builtin {
+        name: "now",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Int,
+        doc: "the current time, in seconds since the epoch",
+        example: r#"isgreaterthan(now(), "1700000000")"#,
+        yields: "true",
+        run: dates::now,
+    },
+    Builtin {
         name: "nth",
         min_args: 2,
         max_args: Some(2),
@@ -413,6 +454,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"nth('["a", "b"]', 1)"#,
         yields: "b",
         run: data::nth,
+    },
+    Builtin {
+        name: "on",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "a local date in seconds since the epoch, month and day one higher",
+        example: r#"on(1970, 1, 1, 0, 0, 0)"#,
+        yields: "2764800",
+        run: dates::on,
     },
     Builtin {
         name: "or",
