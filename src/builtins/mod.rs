@@ -11,6 +11,7 @@ mod data;
 mod dates;
 #[cfg(test)]
 mod fake;
+mod hosts;
 mod infix;
 mod logic;
 mod math;
@@ -294,6 +295,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"getvalues('{"a": 1, "b": [2, 3]}')"#,
         yields: r#"{ "1", "2", "3" }"#,
         run: data::getvalues,
+    },
+    Builtin {
+        name: "hostrange",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the host is a prefix and a number within a range",
+        example: r#"hostrange("nosuchhost-", "1-9")"#,
+        yields: "false",
+        run: hosts::hostrange,
     },
     Builtin {
         name: "ifelse",

@@ -68,10 +68,12 @@ macro_rules! refused {
 
 /// Every refused function, sorted by name. `execresult` and
 /// `execresult_as_data` take a shell mode besides the command, as
-/// cf-agent demands.
+/// cf-agent demands. `hostinnetgroup` asks the name service, which
+/// `nsswitch.conf` may send to NIS or LDAP over the network.
 pub static REFUSED: &[Builtin] = &[
     refused!("execresult", 2, Some(3), String, Command),
     refused!("execresult_as_data", 2, Some(3), Data, Command),
+    refused!("hostinnetgroup", 1, Some(1), Class, Network),
     refused!("hostsseen", 3, Some(3), Slist, Hosts),
     refused!("hostswithclass", 2, Some(2), Slist, Hosts),
     refused!("hubknowledge", 1, Some(1), String, Network),
