@@ -1,5 +1,5 @@
-//! Builtins of dates and durations: `now`, `on`, `ago`, `accumulated`
-//! and `laterthan`, as cf-agent 3.21 computes them.
+//! Builtins of dates and durations: `now`, `on`, `ago`, `accumulated`,
+//! `laterthan` and `splayclass`, as cf-agent 3.21 computes them.
 //!
 //! cf-agent reads each argument as an integer (with units), and one that
 //! does not read stands for -678, its marker for "no integer", with no
@@ -89,4 +89,69 @@ fn local_time(call: &Call) -> Result<i64, String> {
     // `time_t` is narrower than 64 bits on some platforms.
     #[allow(clippy::useless_conversion)]
     Ok(i64::from(time))
+}
+
+/// `splayclass(text, policy)`: whether the five-minute slot the text
+/// hashes to is the current one, among the twelve of the hour for
+/// `hourly` and the 288 of the day for any other policy, in local time.
+/// The hash is Jenkins' one-at-a-time hash of the text's bytes, modulo
+/// 8192, scaled to the slots, as cf-agent computes it.
+pub fn splayclass(call: &Call) -> CallResult {
+    let text = call.string(0)?;
+    let hourly = call.string(1)? == "hourly";
+    let (hour, minute) = local_hour_minute()?;
+    let (slots, current) = if hourly {
+        (12, minute / 5)
+    } else {
+        (288, hour * 12 + minute / 5)
+    };
+    let slot = u64::from(one_at_a_time(text.as_bytes()) % 8192) * slots / 8192;
+    Ok(super::logic::class(slot == current))
+}
+
+/// Bob Jenkins' one-at-a-time hash.
+fn one_at_a_time(bytes: &[u8]) -> u32 {
+    let mut hash: u32 = 0;
+    for &byte in bytes {
+        hash = hash.wrapping_add(u32::from(byte));
+        hash = hash.wrapping_add(hash << 10);
+        hash ^= hash >> 6;
+    }
+    hash = hash.wrapping_add(hash << 3);
+    hash ^= hash >> 11;
+    hash.wrapping_add(hash << 15)
+}
+
+/// The local hour and minute now, from the C library's `localtime_r`.
+fn local_hour_minute() -> Result<(u64, u64), String> {
+    // `time_t` is narrower than 64 bits on some platforms.
+    #[allow(clippy::useless_conversion)]
+    let now: libc::time_t = current_time()
+        .try_into()
+        .map_err(|_| "the clock is out of range".to_string())?;
+    // SAFETY: `tm` is plain data that localtime_r fills in; it returns
+    // null on failure, checked below.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let filled = unsafe { libc::localtime_r(&now, &mut tm) };
+    if filled.is_null() {
+        return Err("function 'splayclass' cannot read the local time".into());
+    }
+    let field = |n: libc::c_int| u64::try_from(n).unwrap_or(0);
+    Ok((field(tm.tm_hour), field(tm.tm_min)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_at_a_time;
+
+    // cf-agent 3.21 at 19:47 held splayclass("s14", "hourly") (slot 9 of
+    // 12) and splayclass("s391", "daily") (slot 237 of 288).
+    #[test]
+    fn texts_hash_to_the_slots_cf_agent_gives_them() {
+        let slot = |text: &str, slots: u64| {
+            u64::from(one_at_a_time(text.as_bytes()) % 8192) * slots / 8192
+        };
+        assert_eq!(slot("s14", 12), 9);
+        assert_eq!(slot("s391", 288), 237);
+    }
 }

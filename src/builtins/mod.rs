@@ -517,6 +517,16 @@ pub static TABLE: &[Builtin] = &[
         run: math::randomint,
     },
     Builtin {
+        name: "splayclass",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the five-minute slot a text hashes to is now",
+        example: r#"and("!any", splayclass("s14", "hourly"))"#,
+        yields: "false",
+        run: dates::splayclass,
+    },
+    Builtin {
         name: "storejson",
         min_args: 1,
         max_args: Some(1),
