@@ -11,7 +11,7 @@ mod data;
 mod dates;
 #[cfg(test)]
 mod fake;
-mod hosts;
+mod hostrange;
 mod infix;
 mod logic;
 mod math;
@@ -304,7 +304,7 @@ pub static TABLE: &[Builtin] = &[
         doc: "whether the host is a prefix and a number within a range",
         example: r#"hostrange("nosuchhost-", "1-9")"#,
         yields: "false",
-        run: hosts::hostrange,
+        run: hostrange::hostrange,
     },
     Builtin {
         name: "ifelse",
