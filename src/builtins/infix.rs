@@ -26,6 +26,8 @@
 //!   value out of range (or not a number) becomes the most negative one.
 //! - Comparisons answer 1 or 0, and `==`, `>=` and `<=` take values
 //!   closer than 1e-17 as equal.
+//! - Only the first 1023 bytes are read, so a longer expression loses
+//!   its end, and a `)` past that point is missing.
 
 use super::numbers::long;
 
@@ -37,6 +39,9 @@ enum Expr {
     Apply(usize, Box<Expr>),
     Binary(u8, Box<Expr>, Box<Expr>),
 }
+
+/// How many bytes of an expression cf-agent reads.
+const MAX_TEXT: usize = 1023;
 
 /// Values closer than this compare as equal.
 const MARGIN: f64 = 1e-17;
@@ -90,7 +95,16 @@ pub fn evaluate(text: &str) -> Result<Option<f64>, String> {
     if text.is_empty() {
         return Ok(Some(0.0));
     }
-    let mut parser = Parser { text, at: 0 };
+    // A character cut in two would not parse either, so cutting before
+    // it reads the same.
+    let mut end = text.len().min(MAX_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut parser = Parser {
+        text: &text[..end],
+        at: 0,
+    };
     parser.blanks();
     match parser.sum() {
         Some(expr) => value(&expr, &mut 0).map(Some),
@@ -332,6 +346,19 @@ mod tests {
         assert_eq!(shown("abs(sqrt2)"), "1.414214");
         assert_eq!(shown("(1"), "unparsed");
         assert_eq!(shown(""), "0.000000");
+    }
+
+    // cf-agent reads 1023 bytes: "0...07" of 1024 bytes is 0, and 512
+    // nested parentheses do not close.
+    #[test]
+    fn only_the_first_1023_bytes_count() {
+        let digits = format!("{}7", "0".repeat(1022));
+        assert_eq!(shown(&digits), "7.000000");
+        assert_eq!(shown(&format!("0{digits}")), "0.000000");
+        let nested = |n| format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(shown(&nested(511)), "1.000000");
+        assert_eq!(shown(&nested(512)), "unparsed");
+        assert_eq!(shown(&format!("{}é", "0".repeat(1022))), "0.000000");
     }
 
     #[test]
