@@ -119,9 +119,7 @@ pub fn int(call: &Call) -> CallResult {
     let value = numbers::cf_real(text)
         .map_err(|why| numbers::not_real(call.name, text, why))?;
     let truncated = value.trunc();
-    if !(-9.223_372_036_854_775e18..9.223_372_036_854_775e18)
-        .contains(&truncated)
-    {
+    if !(i64::MIN as f64..i64::MAX as f64).contains(&truncated) {
         return Err(format!(
             "function 'int' cannot hold '{text}' in a 64-bit integer"
         ));

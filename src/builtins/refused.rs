@@ -59,7 +59,7 @@ macro_rules! refused {
             max_args: $max,
             returns: Returns::$returns,
             doc: Why::$why.doc(),
-            example: concat!($name, "()"),
+            example: concat!($name, "(...)"),
             yields: "",
             run: |call| refuse(call, Why::$why),
         }
