@@ -40,8 +40,8 @@ pub fn sum(call: &Call) -> CallResult {
 }
 
 /// `product(list)`: the product of the numbers in a list or container.
-/// Where both factors are not numbers, cf-agent's product keeps the
-/// later one, sign included, so this one does too.
+/// When both factors are NaN, cf-agent's product keeps the later one,
+/// sign included, so this one does too.
 pub fn product(call: &Call) -> CallResult {
     let times = |product: f64, x: &f64| {
         if x.is_nan() { *x } else { product * x }
