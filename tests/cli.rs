@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use cfmini::builtins::Returns;
+use cfmini::builtins::refused::REFUSED;
+
 fn cfmini(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cfmini"))
         .args(args)
@@ -433,4 +436,73 @@ fn help_describes_commands_and_builtins() {
     let unknown = cfmini(&["help", "nosuchthing"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("'nosuchthing'"));
+}
+
+/// A policy calling every refused function once, each on its own line,
+/// with as many arguments as cf-promises accepts; the line of each.
+fn refused_calls_policy() -> (String, Vec<(&'static str, usize)>) {
+    let mut text = String::from("bundle agent main\n{\n");
+    let mut lines = Vec::new();
+    for row in REFUSED {
+        let args: Vec<String> =
+            (1..=row.min_args).map(|i| format!("\"arg{i}\"")).collect();
+        let call = format!("{}({})", row.name, args.join(", "));
+        let promise = match row.returns {
+            Returns::Class => format!("classes: \"c_{}\" expression", row.name),
+            Returns::Slist => format!("vars: \"v_{}\" slist", row.name),
+            Returns::Data => format!("vars: \"v_{}\" data", row.name),
+            _ => format!("vars: \"v_{}\" string", row.name),
+        };
+        lines.push((row.name, text.lines().count() + 1));
+        text += &format!("  {promise} => {call};\n");
+    }
+    text += "  reports: \"done\";\n}\n";
+    (text, lines)
+}
+
+#[test]
+fn refused_functions_pass_check_and_fail_when_run() {
+    let (text, lines) = refused_calls_policy();
+    let file = policy_file("refused.cf", &text);
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "R: done\n");
+    let message = stderr(&output);
+    for (name, line) in lines {
+        let place = format!("{file}:{line}: error: function '{name}' ");
+        assert!(message.contains(&place), "{place}\n{message}");
+    }
+    assert!(message.contains("'execresult' runs a command; cfmini never"));
+}
+
+/// Under strace, the run of a policy full of refused calls shows one
+/// program started, cfmini itself, and no socket opened.
+#[test]
+fn refused_functions_start_nothing() {
+    let traced = Command::new("strace").arg("-V").output();
+    if !traced.is_ok_and(|o| o.status.success()) {
+        eprintln!("strace is not installed; refusals not traced");
+        return;
+    }
+    let (text, _) = refused_calls_policy();
+    let file = policy_file("refused_traced.cf", &text);
+    let log = policy_file("refused_traced.strace", "");
+    let cfmini = env!("CARGO_BIN_EXE_cfmini");
+    let output = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=execve,connect,socket", "-o", &log])
+        .args([cfmini, "run", &file])
+        .output()
+        .expect("strace runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+
+    let trace = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = trace.lines().collect();
+    assert_eq!(calls.len(), 1, "{trace}");
+    assert!(
+        calls[0].contains(&format!("execve(\"{cfmini}\"")),
+        "{trace}"
+    );
 }

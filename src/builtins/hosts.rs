@@ -210,31 +210,6 @@ fn interface_addresses() -> Vec<(String, Ipv4Addr)> {
     found
 }
 
-/// `hostrange(prefix, range)`: whether this host's unqualified name is
-/// the prefix followed by a number inside `low-high`.
-pub fn hostrange(call: &Call) -> CallResult {
-    let prefix = call.string(0)?;
-    let range = call.string(1)?;
-    let host = match call.env.lookup("sys.uqhost") {
-        Some(Value::Scalar(_, host)) => host.to_string(),
-        _ => String::new(),
-    };
-    let number = host
-        .strip_prefix(prefix)
-        .and_then(|n| n.parse::<u64>().ok());
-    let bounds = range.split_once('-').and_then(|(low, high)| {
-        Some((
-            low.trim().parse::<u64>().ok()?,
-            high.trim().parse::<u64>().ok()?,
-        ))
-    });
-    let holds = match (number, bounds) {
-        (Some(n), Some((low, high))) => low <= n && n <= high,
-        _ => false,
-    };
-    Ok(class(holds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

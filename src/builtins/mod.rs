@@ -8,25 +8,33 @@
 //! that exist.
 
 mod data;
+mod dates;
 #[cfg(test)]
 mod fake;
 mod files;
 mod format;
 mod glob;
+mod hostrange;
 mod hosts;
+mod infix;
 mod introspect;
 mod lists;
 mod logic;
 mod maps;
 mod matching;
+mod math;
 pub mod network;
+mod numbers;
 mod order;
 mod patterns;
 mod readers;
+pub mod refused;
+mod sorting;
 mod strings;
 mod tables;
 mod time;
 mod users;
+mod version;
 
 use std::path::Path;
 use std::rc::Rc;
@@ -169,6 +177,26 @@ pub static TABLE: &[Builtin] = &[
         run: files::accessedbefore,
     },
     Builtin {
+        name: "accumulated",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "a duration in seconds, a year being 365 days and a month 30",
+        example: r#"accumulated(0, 0, 1, 1, 1, 1)"#,
+        yields: "90061",
+        run: dates::accumulated,
+    },
+    Builtin {
+        name: "ago",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "the time that long before now, in seconds since the epoch",
+        example: r#"ago(1000, 0, 0, 0, 0, 0)"#,
+        yields: "0",
+        run: dates::ago,
+    },
+    Builtin {
         name: "and",
         min_args: 0,
         max_args: None,
@@ -209,6 +237,66 @@ pub static TABLE: &[Builtin] = &[
         run: strings::canonifyuniquely,
     },
     Builtin {
+        name: "cf_version_after",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is after a version",
+        example: r#"cf_version_after("3.20")"#,
+        yields: "true",
+        run: version::after,
+    },
+    Builtin {
+        name: "cf_version_at",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is a version, in the parts it gives",
+        example: r#"cf_version_at("3")"#,
+        yields: "true",
+        run: version::at,
+    },
+    Builtin {
+        name: "cf_version_before",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is before a version",
+        example: r#"cf_version_before("3.21")"#,
+        yields: "false",
+        run: version::before,
+    },
+    Builtin {
+        name: "cf_version_between",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version lies between two versions",
+        example: r#"cf_version_between("3.20", "3.22")"#,
+        yields: "true",
+        run: version::between,
+    },
+    Builtin {
+        name: "cf_version_maximum",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is at most a version",
+        example: r#"cf_version_maximum("3.21.1")"#,
+        yields: "true",
+        run: version::maximum,
+    },
+    Builtin {
+        name: "cf_version_minimum",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether cf-agent's version is at least a version",
+        example: r#"cf_version_minimum("3.22")"#,
+        yields: "false",
+        run: version::minimum,
+    },
+    Builtin {
         name: "changedbefore",
         min_args: 2,
         max_args: Some(2),
@@ -229,6 +317,26 @@ pub static TABLE: &[Builtin] = &[
         run: introspect::classesmatching,
     },
     Builtin {
+        name: "classify",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Class,
+        doc: "whether the canonified text names a defined class",
+        example: r#"classify("cfengine-3")"#,
+        yields: "true",
+        run: logic::classify,
+    },
+    Builtin {
+        name: "classmatch",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Class,
+        doc: "whether a defined class matches a pattern and tags",
+        example: r#"classmatch("cfengine_3_.*", "hardclass")"#,
+        yields: "true",
+        run: logic::classmatch,
+    },
+    Builtin {
         name: "concat",
         min_args: 0,
         max_args: None,
@@ -237,6 +345,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"concat("a", "b", "1")"#,
         yields: "ab1",
         run: strings::concat,
+    },
+    Builtin {
+        name: "countclassesmatching",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::Int,
+        doc: "how many defined classes match a pattern and tags",
+        example: r#"countclassesmatching("cfengine_3_21_[0-9]+")"#,
+        yields: "1",
+        run: logic::countclassesmatching,
     },
     Builtin {
         name: "countlinesmatching",
@@ -317,6 +435,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"escape("a.b[1]")"#,
         yields: r#"a\.b\[1\]"#,
         run: strings::escape,
+    },
+    Builtin {
+        name: "eval",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::String,
+        doc: "an infix arithmetic expression's value, or its truth",
+        example: r#"eval("2 + 3 * 4", "math", "infix")"#,
+        yields: "14.000000",
+        run: math::eval,
     },
     Builtin {
         name: "every",
@@ -563,10 +691,30 @@ pub static TABLE: &[Builtin] = &[
         min_args: 2,
         max_args: Some(2),
         returns: Returns::Class,
-        doc: "whether the host's name is a prefix and a number in a range",
-        example: r#"hostrange("nosuchprefix", "1-5")"#,
+        doc: "whether the host is a prefix and a number within a range",
+        example: r#"hostrange("nosuchhost-", "1-9")"#,
         yields: "false",
-        run: hosts::hostrange,
+        run: hostrange::hostrange,
+    },
+    Builtin {
+        name: "ifelse",
+        min_args: 0,
+        max_args: None,
+        returns: Returns::String,
+        doc: "the value after the first class expression that holds",
+        example: r#"ifelse("nosuchclass", "a", "any", "b", "c")"#,
+        yields: "b",
+        run: logic::ifelse,
+    },
+    Builtin {
+        name: "int",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Int,
+        doc: "the integer part of a real, read with its unit",
+        example: r#"int("-3.7")"#,
+        yields: "-3",
+        run: math::int,
     },
     Builtin {
         name: "intersection",
@@ -629,6 +777,16 @@ pub static TABLE: &[Builtin] = &[
         run: files::isexecutable,
     },
     Builtin {
+        name: "isgreaterthan",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the first value is greater, as numbers or bytewise",
+        example: r#"isgreaterthan("10", "9")"#,
+        yields: "true",
+        run: math::isgreaterthan,
+    },
+    Builtin {
         name: "isipinsubnet",
         min_args: 1,
         max_args: None,
@@ -637,6 +795,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"isipinsubnet("192.168.0.0/16", "10.0.0.1", "192.168.7.7")"#,
         yields: "true",
         run: hosts::isipinsubnet,
+    },
+    Builtin {
+        name: "islessthan",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the first value is less, as numbers or bytewise",
+        example: r#"islessthan("10", "9")"#,
+        yields: "false",
+        run: math::islessthan,
     },
     Builtin {
         name: "islink",
@@ -699,6 +867,16 @@ pub static TABLE: &[Builtin] = &[
         run: patterns::lastnode,
     },
     Builtin {
+        name: "laterthan",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Class,
+        doc: "whether now is after a local date, read as on() reads it",
+        example: r#"laterthan(2000, 1, 1, 0, 0, 0)"#,
+        yields: "true",
+        run: dates::laterthan,
+    },
+    Builtin {
         name: "length",
         min_args: 1,
         max_args: Some(1),
@@ -749,6 +927,26 @@ pub static TABLE: &[Builtin] = &[
         run: maps::maplist,
     },
     Builtin {
+        name: "max",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the element of a collection that sorts last by a sort mode",
+        example: r#"max('[3, "20", 1.5, "x"]', "int")"#,
+        yields: "20",
+        run: math::max,
+    },
+    Builtin {
+        name: "mean",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the mean of the numbers in a collection",
+        example: "mean('[1, 2, 4]')",
+        yields: "2.333333",
+        run: math::mean,
+    },
+    Builtin {
         name: "mergedata",
         min_args: 0,
         max_args: None,
@@ -757,6 +955,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"mergedata('{"a": 1}', '{"b": 2}')"#,
         yields: r#"{"a":1,"b":2}"#,
         run: data::mergedata,
+    },
+    Builtin {
+        name: "min",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "the element of a collection that sorts first by a sort mode",
+        example: r#"min('["b", "a", "c"]', "lex")"#,
+        yields: "a",
+        run: math::min,
     },
     Builtin {
         name: "network_connections",
@@ -789,6 +997,16 @@ pub static TABLE: &[Builtin] = &[
         run: logic::not,
     },
     Builtin {
+        name: "now",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Int,
+        doc: "the current time, in seconds since the epoch",
+        example: r#"isgreaterthan(now(), "1700000000")"#,
+        yields: "true",
+        run: dates::now,
+    },
+    Builtin {
         name: "nth",
         min_args: 2,
         max_args: Some(2),
@@ -797,6 +1015,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"nth('["a", "b"]', 1)"#,
         yields: "b",
         run: data::nth,
+    },
+    Builtin {
+        name: "on",
+        min_args: 6,
+        max_args: Some(6),
+        returns: Returns::Int,
+        doc: "a local date in seconds since the epoch, month and day one higher",
+        example: r#"on(1970, 1, 1, 0, 0, 0)"#,
+        yields: "2764800",
+        run: dates::on,
     },
     Builtin {
         name: "or",
@@ -887,6 +1115,26 @@ pub static TABLE: &[Builtin] = &[
         example: r##"peers("/proc/sys/kernel/hostname", "#[^\n]*", 2)"##,
         yields: "{  }",
         run: hosts::peers,
+    },
+    Builtin {
+        name: "product",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the product of the numbers in a collection",
+        example: "product('[2, 3.5]')",
+        yields: "7.000000",
+        run: math::product,
+    },
+    Builtin {
+        name: "randomint",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Int,
+        doc: "a random integer from the lower bound up to the upper one",
+        example: "randomint(5, 5)",
+        yields: "5",
+        run: math::randomint,
     },
     Builtin {
         name: "readcsv",
@@ -1119,6 +1367,16 @@ pub static TABLE: &[Builtin] = &[
         run: lists::sort,
     },
     Builtin {
+        name: "splayclass",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether the five-minute slot a text hashes to is now",
+        example: r#"and("!any", splayclass("s14", "hourly"))"#,
+        yields: "false",
+        run: dates::splayclass,
+    },
+    Builtin {
         name: "splitstring",
         min_args: 3,
         max_args: Some(3),
@@ -1269,6 +1527,16 @@ pub static TABLE: &[Builtin] = &[
         run: lists::sublist,
     },
     Builtin {
+        name: "sum",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the sum of the numbers in a collection",
+        example: "sum('[1, 2.5]')",
+        yields: "3.500000",
+        run: math::sum,
+    },
+    Builtin {
         name: "type",
         min_args: 1,
         max_args: None,
@@ -1328,11 +1596,23 @@ pub static TABLE: &[Builtin] = &[
         yields: r#"{"default:const.dollar":"$"}"#,
         run: introspect::variablesmatching_as_data,
     },
+    Builtin {
+        name: "variance",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Real,
+        doc: "the sample variance of the numbers in a collection",
+        example: "variance('[1, 2, 4]')",
+        yields: "2.333333",
+        run: math::variance,
+    },
 ];
 
-/// The row of the builtin called `name`.
+/// The row of the builtin called `name`, among those cfmini runs and
+/// those it refuses to run.
 pub fn find(name: &str) -> Option<&'static Builtin> {
-    TABLE.iter().find(|b| b.name == name)
+    let mut rows = TABLE.iter().chain(refused::REFUSED);
+    rows.find(|b| b.name == name)
 }
 
 impl Call<'_> {
@@ -1412,6 +1692,25 @@ impl Call<'_> {
                 .into_iter()
                 .map(Str::from)
                 .collect(),
+        })
+    }
+
+    /// The elements of the collection argument `i` as text: a list's
+    /// items, or the primitives at the top of a container (reals with
+    /// two decimals, as `$(d[k])` prints them), nulls and nested
+    /// containers left out, as cf-agent's arithmetic on lists reads them.
+    pub fn scalars(&self, i: usize) -> Result<Vec<Str>, String> {
+        Ok(match self.collection(i)? {
+            Collection::List(items) => items.to_vec(),
+            Collection::Data(d) => match &*d {
+                Data::Array(items) => {
+                    items.iter().filter_map(Data::scalar_text).collect()
+                }
+                Data::Object(object) => {
+                    object.iter().filter_map(|(_, v)| v.scalar_text()).collect()
+                }
+                primitive => primitive.scalar_text().into_iter().collect(),
+            },
         })
     }
 
@@ -1509,56 +1808,7 @@ pub fn strtod(text: &str) -> f64 {
 /// The real C's `strtod` reads at the start of `text`, with the text
 /// after it; `None` when no number starts it.
 pub fn strtod_prefix(text: &str) -> Option<(f64, &str)> {
-    let text = text.trim_start_matches(is_c_space);
-    let unsigned = text.trim_start_matches(['+', '-']);
-    let signs = text.len() - unsigned.len();
-    if signs > 1 {
-        return None;
-    }
-    let negative = text.starts_with('-');
-    let (magnitude, length) = read_unsigned_real(unsigned)?;
-    let value = if negative { -magnitude } else { magnitude };
-    Some((value, &unsigned[length..]))
-}
-
-/// The value and length of the longest prefix of `text` that reads as
-/// an unsigned real: digits with an optional fraction and exponent,
-/// `inf`, `infinity` or `nan` in any case.
-fn read_unsigned_real(text: &str) -> Option<(f64, usize)> {
-    let lower = text.to_ascii_lowercase();
-    if lower.starts_with("infinity") {
-        return Some((f64::INFINITY, 8));
-    }
-    if lower.starts_with("inf") {
-        return Some((f64::INFINITY, 3));
-    }
-    if lower.starts_with("nan") {
-        return Some((f64::NAN, 3));
-    }
-
-    let bytes = text.as_bytes();
-    let digits = |from: usize| {
-        let count = bytes[from.min(bytes.len())..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        from + count
-    };
-    let mut end = digits(0);
-    if bytes.get(end) == Some(&b'.') {
-        end = digits(end + 1);
-    }
-    if end == 0 || &text[..end] == "." {
-        return None;
-    }
-    if matches!(bytes.get(end), Some(b'e' | b'E')) {
-        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
-        let exponent_end = digits(end + 1 + sign);
-        if exponent_end > end + 1 + sign {
-            end = exponent_end;
-        }
-    }
-    Some((text[..end].parse().ok()?, end))
+    numbers::strtod_prefix(text).map(|(value, len)| (value, &text[len..]))
 }
 
 /// A list or a data container, as a collection argument resolves.
@@ -1572,6 +1822,11 @@ pub enum Collection {
 /// An integer scalar as a builtin result.
 pub fn int(n: i64) -> Value {
     Value::Scalar(ScalarKind::Int, n.to_string().into())
+}
+
+/// A real scalar as a builtin result, printed as C's `%f` prints it.
+pub fn real(x: f64) -> Value {
+    Value::Scalar(ScalarKind::Real, numbers::print(x).into())
 }
 
 /// A data container as a builtin result.

@@ -296,15 +296,23 @@ impl<'e, 'a> Frame<'e, 'a> {
             )));
         }
 
+        // cf-agent runs a three-argument ifelse() whose arguments do not
+        // all resolve, passing them expanded as far as they go.
+        let lenient = &*call.name == "ifelse" && count == 3;
         let args = call
             .args
             .iter()
             .enumerate()
-            .map(|(i, arg)| match arg {
-                Rval::Str(text, _) if builtins::is_template(&call.name, i) => {
+            .map(|(i, arg)| match (self.value(arg), arg) {
+                (_, Rval::Str(text, _))
+                    if builtins::is_template(&call.name, i) =>
+                {
                     Ok(Value::string(text.clone()))
                 }
-                _ => self.value(arg),
+                (Err(Pending::Unresolved), Rval::Str(text, _)) if lenient => {
+                    Ok(Value::string(self.expand(text).text))
+                }
+                (value, _) => value,
             })
             .collect::<Result<Vec<_>, _>>()?;
         let key = CACHED_CALLS
@@ -549,6 +557,13 @@ fn convert(kind: &str, value: Value) -> Result<Value, String> {
         ("int", Value::Scalar(_, text)) => int_text(&text)
             .map(|i| Value::Scalar(ScalarKind::Int, i.to_string().into()))
             .ok_or_else(|| format!("cannot parse '{text}' as an integer")),
+        // cf-agent keeps a builtin's real that is not a number as
+        // printed, `nan` or `-nan`.
+        ("real", Value::Scalar(ScalarKind::Real, text))
+            if text.ends_with("nan") =>
+        {
+            Ok(Value::Scalar(ScalarKind::Real, text))
+        }
         ("real", Value::Scalar(_, text)) => real_text(&text)
             .map(|r| Value::Scalar(ScalarKind::Real, real_print(r).into()))
             .ok_or_else(|| format!("cannot parse '{text}' as a real number")),

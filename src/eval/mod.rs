@@ -67,23 +67,18 @@ const EVALUATED_TYPES: [&str; 6] =
     ["meta", "vars", "defaults", "classes", "methods", "reports"];
 
 /// The steps of one pass over an agent bundle, in cf-agent's normal
-/// order, with variables evaluated again once classes are known.
+/// order, with variables evaluated again once classes are known; the
+/// `defaults` come after both, so a default replaces what they left.
 const AGENT_PASS: [&str; 7] = [
-    "meta", "vars", "defaults", "classes", VARS_AGAIN, "methods", "reports",
+    "meta", "vars", "classes", "vars", "defaults", "methods", "reports",
 ];
-
-/// A step that evaluates again only the `vars` promises that defined
-/// nothing earlier in the pass (one whose class was not yet defined, or
-/// whose references did not resolve) or a function's empty list. cf-agent leaves a variable that a
-/// `defaults` promise replaced as the `defaults` promise left it.
-const VARS_AGAIN: &str = "vars again";
 
 /// The steps of one pass over a common bundle. cf-agent goes one round
 /// of classes and variables further in a common bundle than in an agent
 /// bundle before its reports: a chain of classes and variables that
 /// each wait for the one before reaches that far in cf-agent 3.21.
 const COMMON_PASS: [&str; 9] = [
-    "meta", "vars", "defaults", "classes", VARS_AGAIN, "classes", VARS_AGAIN,
+    "meta", "vars", "classes", "vars", "classes", "vars", "defaults",
     "methods", "reports",
 ];
 
@@ -94,7 +89,7 @@ const COMMON_PASS: [&str; 9] = [
 const RESOLVE_ROUNDS: usize = 2;
 
 /// The steps of resolving a common bundle ahead of the bundlesequence.
-const COMMON_RESOLVE: [&str; 4] = ["meta", "vars", "classes", VARS_AGAIN];
+const COMMON_RESOLVE: [&str; 4] = ["meta", "vars", "classes", "vars"];
 
 /// The steps of resolving an agent bundle ahead of the bundlesequence.
 const AGENT_RESOLVE: [&str; 2] = ["meta", "vars"];
@@ -221,11 +216,6 @@ struct Evaluator<'a> {
     returns: Vec<IndexMap<Str, Str>>,
     /// The handles of the promises kept so far, for `depends_on`.
     kept_handles: HashSet<String>,
-    /// The `vars` promises, by address and iteration, that defined
-    /// their variable in the first `vars` step of the pass.
-    defined_in_pass: HashSet<(usize, u64)>,
-    /// Whether the step running is [`VARS_AGAIN`].
-    vars_again: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -255,8 +245,6 @@ impl<'a> Evaluator<'a> {
             quiet: false,
             returns: Vec::new(),
             kept_handles: HashSet::new(),
-            defined_in_pass: HashSet::new(),
-            vars_again: false,
         };
         evaluator.discover_system(file);
         evaluator.note_system_classes();
@@ -488,15 +476,6 @@ impl<'a> Evaluator<'a> {
         promise_type: &str,
         pass: usize,
     ) -> Result<(), Error> {
-        self.vars_again = promise_type == VARS_AGAIN;
-        let promise_type = match promise_type {
-            VARS_AGAIN => "vars",
-            "vars" => {
-                self.defined_in_pass.clear();
-                "vars"
-            }
-            other => other,
-        };
         let sections = bundle
             .sections
             .iter()
@@ -740,11 +719,6 @@ impl<'a> Evaluator<'a> {
         pass: usize,
         meta: bool,
     ) {
-        let done =
-            (promise as *const Promise as usize, bindings_hash(bindings));
-        if self.vars_again && self.defined_in_pass.contains(&done) {
-            return;
-        }
         let scope = bundle.scope();
         let frame = self.frame(&scope, bindings).qualifying(Qualify::Own);
         let name = frame.expand(&promise.promiser);
@@ -796,12 +770,6 @@ impl<'a> Evaluator<'a> {
             }
             Ok(Some(value)) => {
                 let note = frame.note(promise);
-                // cf-agent tries again a function that gave an empty list,
-                // such as `classesmatching()` before the classes exist.
-                let empty = matches!(&value, Value::List(_, l) if l.is_empty());
-                if !(empty && calls_a_function(&attribute.value)) {
-                    self.defined_in_pass.insert(done);
-                }
                 self.define_var(&target, &name.text, value, note);
                 let promise_type = if meta { "meta" } else { "vars" };
                 self.promise_kept(&scope, promise_type, promise, bindings);
@@ -852,7 +820,15 @@ impl<'a> Evaluator<'a> {
             _ => &*bundle.kind == "common",
         };
         match self.local_classes.last_mut() {
-            Some(local) if !global => local.extend(classes),
+            Some(local) if !global => {
+                let new: Vec<String> = classes
+                    .into_iter()
+                    .filter(|class| !local.contains(class))
+                    .collect();
+                local.extend(new.iter().cloned());
+                // The tag functions read a bundle's own classes' tags.
+                self.notes_for_local(&new, note);
+            }
             _ => {
                 let classes: Vec<String> = classes
                     .into_iter()
@@ -1108,23 +1084,6 @@ impl<'a> Evaluator<'a> {
 
 /// A bundle argument that does not resolve: cf-agent passes it as
 /// written, `$(x)` and `@(x)` included, without waiting for a later pass.
-/// Whether an rval calls a function, itself or in a list.
-fn calls_a_function(rval: &Rval) -> bool {
-    match rval {
-        Rval::Call(_) => true,
-        Rval::List(items, _) => items.iter().any(calls_a_function),
-        _ => false,
-    }
-}
-
-/// A hash of an iteration's bindings, to know the iteration again.
-fn bindings_hash(bindings: &Bindings) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bindings.hash(&mut hasher);
-    hasher.finish()
-}
-
 /// `bindings` with `this.promiser` standing for the expanded promiser.
 /// Reports have no such binding: there the promiser is the text being
 /// built, so cf-agent leaves `$(this.promiser)` in it as written.

@@ -156,6 +156,14 @@ impl Evaluator<'_> {
         }
     }
 
+    /// Notes the classes a promise defined for its bundle alone; the
+    /// caller passes only those the bundle did not have yet.
+    pub(super) fn notes_for_local(&mut self, classes: &[String], note: Note) {
+        for class in classes {
+            self.notes.classes.insert(class.clone(), note.clone());
+        }
+    }
+
     /// cf-agent removes a bundle's parameters once a method call of it
     /// returns, along with any variable of the same name.
     pub(super) fn drop_parameters(&mut self, bundle: &Bundle) {
