@@ -1,6 +1,7 @@
 //! The text of `cfmini help`: one builtin described from its row of the
 //! table, or the whole table listed one line per builtin.
 
+use crate::builtins::refused::REFUSED;
 use crate::builtins::{Builtin, Returns, TABLE, find};
 use crate::syntax::syntax;
 
@@ -9,6 +10,16 @@ use crate::syntax::syntax;
 /// the example. `None` when cfmini has no builtin by that name.
 pub fn function(name: &str) -> Option<String> {
     let row = find(name)?;
+    if is_refused(row) {
+        return Some(format!(
+            "{}({}) -> {}\n\n    {}: cfmini refuses to call it, and a \
+             policy that does fails there\n",
+            row.name,
+            arity(row),
+            returns(row.returns),
+            row.doc
+        ));
+    }
     let mut text = format!(
         "{}({}) -> {}\n\n    {}\n\n",
         row.name,
@@ -32,14 +43,21 @@ pub fn not_a_function(name: &str) -> String {
     }
 }
 
-/// Every builtin, one line each: name, arity, return type and doc.
+/// Every builtin, one line each: name, arity, return type and doc;
+/// then the functions cfmini refuses, with what they would do.
 pub fn function_list() -> String {
-    let width = TABLE.iter().map(|row| row.name.len()).max().unwrap_or(0);
-    let lines = TABLE.iter().map(|row| {
+    let rows = || TABLE.iter().chain(REFUSED);
+    let width = rows().map(|row| row.name.len()).max().unwrap_or(0);
+    let lines = rows().map(|row| {
         let shape = format!("{} -> {}", arity(row), returns(row.returns));
-        format!("{:width$}  {shape:14}  {}\n", row.name, row.doc)
+        let refused = if is_refused(row) { " (refused)" } else { "" };
+        format!("{:width$}  {shape:14}  {}{refused}\n", row.name, row.doc)
     });
     lines.collect()
+}
+
+fn is_refused(row: &Builtin) -> bool {
+    REFUSED.iter().any(|refused| refused.name == row.name)
 }
 
 /// `2`, `1..3` or `1..` arguments.
@@ -93,7 +111,8 @@ mod tests {
     }
 
     #[test]
-    fn the_list_has_one_line_per_builtin() {
-        assert_eq!(function_list().lines().count(), TABLE.len());
+    fn the_list_has_one_line_per_builtin_and_refusal() {
+        let rows = TABLE.len() + REFUSED.len();
+        assert_eq!(function_list().lines().count(), rows);
     }
 }
