@@ -156,6 +156,22 @@ pub fn parse(text: &str) -> Result<Data, String> {
     }
 }
 
+/// Reads JSON written inline in a function's argument, where a bare
+/// word names a variable whose value stands there, as cf-agent reads
+/// `mergedata('{ "k": d }')`.
+pub fn parse_with_references(
+    text: &str,
+    references: &dyn Fn(&str) -> Option<Data>,
+) -> Result<Data, String> {
+    let mut reader = Reader::new(text, false);
+    reader.references = Some(references);
+    reader.skip_whitespace();
+    match reader.peek() {
+        Some(b'[' | b'{') => reader.value(),
+        _ => Err("json text is not an array or object".into()),
+    }
+}
+
 /// Reads JSON text whose top may also be a primitive, as
 /// `mapdata("json")` reads each expansion.
 pub fn parse_value(text: &str) -> Result<Data, String> {
@@ -196,12 +212,18 @@ pub fn number(token: &str) -> Option<Result<Data, String>> {
 type Parsed = Result<Data, String>;
 
 /// A cursor over JSON text.
+/// Finds the value of a variable by name.
+type References<'a> = dyn Fn(&str) -> Option<Data> + 'a;
+
 struct Reader<'a> {
     text: &'a [u8],
     pos: usize,
     depth: usize,
     /// Whether an integer with an exponent passes, as a real.
     lenient_numbers: bool,
+    /// The value of a variable named by a bare word where a value
+    /// stands, for JSON written inline in a function's argument.
+    references: Option<&'a References<'a>>,
 }
 
 /// What an object reader saw last, which decides what may come next.
@@ -221,6 +243,7 @@ impl Reader<'_> {
             pos: 0,
             depth: 0,
             lenient_numbers,
+            references: None,
         }
     }
 
@@ -257,8 +280,42 @@ impl Reader<'_> {
             Some(b'[') => self.nested(Reader::array),
             Some(b'{') => self.nested(Reader::object),
             Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't' | b'f' | b'n') if self.is_literal() => self.literal(),
+            Some(c) if self.references.is_some() && is_name_byte(c) => {
+                self.reference()
+            }
             Some(b't' | b'f' | b'n') => self.literal(),
             _ => Err(self.unexpected()),
+        }
+    }
+
+    fn is_literal(&self) -> bool {
+        let rest = &self.text[self.pos..];
+        let word = rest.iter().take_while(|c| is_name_byte(**c)).count();
+        matches!(&rest[..word], b"true" | b"false" | b"null")
+    }
+
+    /// A bare variable name where a value stands: the variable's value.
+    fn reference(&mut self) -> Result<Data, String> {
+        let rest = &self.text[self.pos..];
+        let mut len = rest.iter().take_while(|c| is_name_byte(**c)).count();
+        // Indices, `d[k][0]`, each up to its closing bracket.
+        while rest.get(len) == Some(&b'[') {
+            match rest[len..].iter().position(|c| *c == b']') {
+                Some(close) => len += close + 1,
+                None => break,
+            }
+        }
+        let name = String::from_utf8_lossy(&rest[..len]).into_owned();
+        let lookup = self.references.expect("checked by the caller");
+        match lookup(&name) {
+            Some(data) => {
+                self.pos += len;
+                Ok(data)
+            }
+            None => {
+                Err(self.error(&format!("variable '{name}' is not defined")))
+            }
         }
     }
 
@@ -440,6 +497,12 @@ impl Reader<'_> {
 }
 
 /// Whether `c` may end a number or a literal.
+/// A byte of a variable name written bare in inline JSON, before its
+/// indices: `d`, `b.d`, `ns:b.d`.
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':')
+}
+
 fn ends_value(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b',' | b']' | b'}')
 }

@@ -45,6 +45,18 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as data: a scalar as a string, a list as an array of
+    /// strings, a container as itself.
+    pub fn to_data(&self) -> Data {
+        match self {
+            Value::Scalar(_, text) => Data::Str(text.clone()),
+            Value::List(_, items) => {
+                Data::Array(items.iter().cloned().map(Data::Str).collect())
+            }
+            Value::Data(data) => (**data).clone(),
+        }
+    }
+
     /// A plain string scalar.
     pub fn string(text: impl Into<Str>) -> Value {
         Value::Scalar(ScalarKind::String, text.into())

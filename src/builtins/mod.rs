@@ -1658,7 +1658,8 @@ impl Call<'_> {
         if let Some(array) = self.env.classic_array(text) {
             return Some(Value::Data(array.into()));
         }
-        match crate::json::parse(text) {
+        let variable = |name: &str| self.env.lookup(name).map(|v| v.to_data());
+        match crate::json::parse_with_references(text, &variable) {
             Ok(data) => Some(Value::Data(data.into())),
             Err(_) => None,
         }

@@ -190,7 +190,7 @@ impl Evaluator<'_> {
                 continue;
             };
             if var_base == base {
-                root.insert(&indices, value_data(value));
+                root.insert(&indices, Value::to_data(value));
             }
         }
         root.into_data()
@@ -227,17 +227,6 @@ impl ArrayNode {
         let pairs = self.children.into_iter();
         let pairs = pairs.filter_map(|(k, node)| Some((k, node.into_data()?)));
         Some(Data::Object(Object::from_unique_pairs(pairs.collect())))
-    }
-}
-
-/// A variable's value as a data node: lists become arrays of strings.
-fn value_data(value: &Value) -> Data {
-    match value {
-        Value::Scalar(_, text) => Data::Str(text.clone()),
-        Value::List(_, items) => {
-            Data::Array(items.iter().cloned().map(Data::Str).collect())
-        }
-        Value::Data(data) => (**data).clone(),
     }
 }
 

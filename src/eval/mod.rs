@@ -986,8 +986,9 @@ impl<'a> Evaluator<'a> {
             }) => Some(frame.expand(index).text),
             _ => None,
         };
+        // A value returned goes back to every call; a report prints once.
         let key = format!("reports\0{text}\0{guard}");
-        if !self.done.insert((scope.clone(), key)) {
+        if !self.done.insert((scope.clone(), key)) && return_index.is_none() {
             return;
         }
         if waits {
