@@ -149,6 +149,9 @@ impl Checker<'_> {
                 }
             }
         }
+        for attribute in &promise.attributes {
+            self.list_references(&attribute.value);
+        }
         let custom = !syntax().is_promise_type(promise_type);
         let mut var_type: Option<&str> = None;
         for attribute in &promise.attributes {
@@ -174,6 +177,9 @@ impl Checker<'_> {
             }
             if name == "usebundle" {
                 self.bundle_reference(&attribute.value, namespace);
+            }
+            if known == Some("clist") {
+                self.returns_classes(name, &attribute.value);
             }
             if promise_type != "vars" || !is_var_type(name) {
                 continue;
@@ -243,6 +249,23 @@ impl Checker<'_> {
         if !fits {
             let message = format!(
                 "function '{}' returns {}, not {var_type}",
+                call.name, function.returns
+            );
+            self.error(call.span, message);
+        }
+    }
+
+    /// A list of classes (`or`, `and`, `xor`, `select_class`) given by
+    /// a function: cf-promises takes only a function that returns a
+    /// class, not one that returns a list.
+    fn returns_classes(&mut self, attribute: &str, rval: &Rval) {
+        let Rval::Call(call) = rval else { return };
+        let Some(function) = syntax().function(&call.name) else {
+            return;
+        };
+        if function.returns != "context" {
+            let message = format!(
+                "function '{}' returns {}, which '{attribute}' does not take",
                 call.name, function.returns
             );
             self.error(call.span, message);
@@ -367,6 +390,28 @@ impl Checker<'_> {
             Rval::Call(call) => {
                 self.call(call);
                 call.args.iter().for_each(|a| self.calls(a));
+            }
+            _ => {}
+        }
+    }
+
+    /// `@(name)` anywhere in an rval. cf-promises reads a variable in
+    /// the name only inside one index that ends it: `@(a[$(k)])`, not
+    /// `@(a_$(k))` or `@(d[$(k)][y])`.
+    fn list_references(&mut self, rval: &Rval) {
+        match rval {
+            Rval::ListRef(name, span) if !is_list_reference_ok(name) => {
+                let message = format!(
+                    "syntax error: '@({name})' may hold a variable only in \
+                     one index that ends it"
+                );
+                self.error(*span, message);
+            }
+            Rval::List(items, _) => {
+                items.iter().for_each(|i| self.list_references(i))
+            }
+            Rval::Call(call) => {
+                call.args.iter().for_each(|a| self.list_references(a))
             }
             _ => {}
         }
@@ -618,6 +663,34 @@ fn on_cycles(edges: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     (0..n).filter(|&i| cyclic[i]).collect()
+}
+
+/// Whether a list reference's name is one cf-promises reads: without a
+/// variable, or with variables only inside one final index.
+fn is_list_reference_ok(name: &str) -> bool {
+    if !name.contains('$') {
+        return true;
+    }
+    let Some(open) = name.find('[') else {
+        return false;
+    };
+    if name[..open].contains('$') {
+        return false;
+    }
+    let mut depth = 0usize;
+    for (at, c) in name[open..].char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return open + at + 1 == name.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
