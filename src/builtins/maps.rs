@@ -31,10 +31,8 @@ pub fn maplist(call: &Call) -> CallResult {
 pub fn maparray(call: &Call) -> CallResult {
     let template = call.string(0)?;
     let entries = entries(call, 1)?;
-    let expanded = entries
-        .iter()
-        .map(|entry| Str::from(expand_entry(call, template, entry)));
-    Ok(Value::slist(expanded.collect()))
+    let expanded = expand_entries(call, template, &entries);
+    Ok(Value::slist(expanded.into_iter().map(Str::from).collect()))
 }
 
 /// `mapdata(mode, template, collection)`: the template expanded for each
@@ -45,9 +43,7 @@ pub fn mapdata(call: &Call) -> CallResult {
     let mode = call.string(0)?;
     let template = call.string(1)?;
     let entries = entries(call, 2)?;
-    let texts = entries
-        .iter()
-        .map(|entry| expand_entry(call, template, entry));
+    let texts = expand_entries(call, template, &entries).into_iter();
     let items: Vec<Data> = match mode {
         "none" => texts.map(|t| Data::Str(t.into())).collect(),
         "canonify" => texts.map(|t| Data::Str(canonify(&t).into())).collect(),
@@ -86,6 +82,28 @@ struct Entry {
     key: Str,
     inner_key: Option<Str>,
     value: Str,
+    /// Whether it comes from a container inside the collection. cf-agent
+    /// drops the expansion of such an entry when an earlier entry
+    /// expanded to the same text.
+    nested: bool,
+}
+
+/// The template expanded for each entry, in order, less the nested
+/// entries' repeats.
+fn expand_entries(
+    call: &Call,
+    template: &str,
+    entries: &[Entry],
+) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::with_capacity(entries.len());
+    let mut seen = std::collections::HashSet::new();
+    for entry in entries {
+        let text = expand_entry(call, template, entry);
+        if seen.insert(text.clone()) || !entry.nested {
+            texts.push(text);
+        }
+    }
+    texts
 }
 
 fn expand_entry(call: &Call, template: &str, entry: &Entry) -> String {
@@ -113,6 +131,7 @@ fn entries(call: &Call, i: usize) -> Result<Vec<Entry>, String> {
                     key,
                     inner_key: None,
                     value: text(&value).unwrap_or_default(),
+                    nested: false,
                 })
                 .collect());
         }
@@ -126,24 +145,25 @@ fn entries(call: &Call, i: usize) -> Result<Vec<Entry>, String> {
 }
 
 fn nested_entries(key: Str, value: &Data, out: &mut Vec<Entry>) {
-    let entry = |inner_key, value| Entry {
+    let entry = |inner_key, value, nested| Entry {
         key: key.clone(),
         inner_key,
         value,
+        nested,
     };
     match value {
         Data::Array(items) => {
             let values = items.iter().filter_map(text);
-            out.extend(values.map(|v| entry(None, v)));
+            out.extend(values.map(|v| entry(None, v, true)));
         }
         Data::Object(object) => {
             for (inner, v) in object.iter() {
                 if let Some(v) = text(v) {
-                    out.push(entry(Some(inner.clone()), v));
+                    out.push(entry(Some(inner.clone()), v, true));
                 }
             }
         }
-        primitive => out.extend(text(primitive).map(|v| entry(None, v))),
+        primitive => out.extend(text(primitive).map(|v| entry(None, v, false))),
     }
 }
 
@@ -217,7 +237,8 @@ mod tests {
                 "maparray",
                 &["t", r#"{"a": [1, [2]], "b": {"c": 1, "d": {}}}"#]
             ),
-            r#"{ "t", "t" }"#
+            // cf-agent drops the nested repeat of "t".
+            r#"{ "t" }"#
         );
         assert_eq!(text("mapdata", &["none", "t", "el"]), "[]");
         assert_eq!(text("mapdata", &["json", "[1]", "l"]), "[[1],[1],[1]]");
