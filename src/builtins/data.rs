@@ -36,6 +36,18 @@ pub fn validjson(call: &Call) -> CallResult {
     Ok(super::logic::class(json::is_valid(call.string(0)?)))
 }
 
+/// `validdata(text, "JSON")`: whether the text is JSON, as
+/// [`validjson`] sees it; JSON is the only kind cf-agent 3.21 knows.
+pub fn validdata(call: &Call) -> CallResult {
+    let text = call.string(0)?;
+    match call.string(1)? {
+        "JSON" => Ok(super::logic::class(json::is_valid(text))),
+        other => {
+            Err(format!("function 'validdata' knows no data type '{other}'"))
+        }
+    }
+}
+
 /// `type(name, detail)`: the type of the variable `name`, `none` when
 /// it is not defined. With `detail` (`true`, `yes` or `on`) a variable of
 /// policy reads `policy string`, `policy none` and so on, and a

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use super::logic::class;
 use super::{Call, CallResult, Collection, int};
-use crate::value::{Str, Value};
+use crate::value::{Data, Str, Value};
 
 /// Argument `i` as a path, which must not be empty: cf-agent stops the
 /// run on an empty one.
@@ -284,7 +284,19 @@ fn link_target(path: &str, meta: &Metadata, deep: bool) -> String {
 /// directory, as cf-agent gives them.
 pub fn file_hash(call: &Call) -> CallResult {
     let path = path_arg(call, 0)?;
-    let algorithm = call.string(1)?;
+    Ok(Value::string(hash_of(call, path, call.string(1)?)?))
+}
+
+/// `hashmatch(path, algorithm, hash)`: whether the file's digest, as
+/// [`file_hash`] gives it, is the hex text given.
+pub fn hashmatch(call: &Call) -> CallResult {
+    let path = path_arg(call, 0)?;
+    let digest = hash_of(call, path, call.string(1)?)?;
+    Ok(class(digest == call.string(2)?))
+}
+
+/// The hex digest of the file at `path`, as [`file_hash`] gives it.
+fn hash_of(call: &Call, path: &str, algorithm: &str) -> Result<String, String> {
     let bytes = match fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Some(Vec::new()),
         Ok(_) => fs::read(path).ok(),
@@ -295,9 +307,12 @@ pub fn file_hash(call: &Call) -> CallResult {
         None => digest(algorithm, b"").map(|d| vec![0; d.len()]),
     };
     let digest = digest.ok_or_else(|| {
-        format!("function 'file_hash' knows no hash algorithm '{algorithm}'")
+        format!(
+            "function '{}' knows no hash algorithm '{algorithm}'",
+            call.name
+        )
     })?;
-    Ok(Value::string(hex(&digest)))
+    Ok(hex(&digest))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -402,6 +417,56 @@ pub fn findfiles(call: &Call) -> CallResult {
     Ok(Value::slist(found.into_iter().map(Str::from).collect()))
 }
 
+/// `findfiles_up(path, glob, level)`, also `search_up`: the paths the
+/// glob matches in the directory `path` and in each directory above it,
+/// up to `level` levels up (all of them when not given), nearest first.
+/// For the root cf-agent globs the bare pattern, from the working
+/// directory; so does this.
+pub fn findfiles_up(call: &Call) -> CallResult {
+    let path = call.string(0)?;
+    let pattern = call.string(1)?;
+    let levels = match call.args.len() {
+        2 => usize::MAX,
+        _ => usize::try_from(call.int(2)?).map_err(|_| {
+            format!("function '{}' was given a negative level", call.name)
+        })?,
+    };
+    check_start(call, path)?;
+
+    let mut dir = path.trim_end_matches('/');
+    let mut found = Vec::new();
+    for _ in 0..=levels {
+        found.extend(super::glob::expand(&match dir {
+            "" => pattern.to_string(),
+            _ => format!("{dir}/{pattern}"),
+        }));
+        let Some((parent, _)) = dir.rsplit_once('/') else {
+            break;
+        };
+        dir = parent;
+    }
+    let items = found.into_iter().map(|p| Data::Str(p.into())).collect();
+    Ok(super::data(Data::Array(items)))
+}
+
+/// Fails unless `path` is an absolute path to a directory, as
+/// `findfiles_up` demands.
+fn check_start(call: &Call, path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!(
+            "function '{}' was given '{path}', not an absolute path",
+            call.name
+        ));
+    }
+    if !Path::new(path).is_dir() {
+        return Err(format!(
+            "function '{}' was given '{path}', not a directory",
+            call.name
+        ));
+    }
+    Ok(())
+}
+
 /// The digest of `bytes` by the algorithm cf-agent names `algorithm`;
 /// `None` for one it does not know.
 fn digest(algorithm: &str, bytes: &[u8]) -> Option<Vec<u8>> {
@@ -487,6 +552,46 @@ fn raw_entries(path: &str) -> std::io::Result<Vec<String>> {
         libc::closedir(dir);
     }
     Ok(names)
+}
+
+/// `makerule(target, sources)`: `any` when the target must be made
+/// again, because it is missing or a source was modified after it, else
+/// `!any`. `sources` is a list or container, passed or named, whose
+/// missing paths are passed over, or else one path, which must exist.
+/// Times are those of the paths themselves, not of what links lead to.
+pub fn makerule(call: &Call) -> CallResult {
+    let target = modified(path_arg(call, 0)?);
+    let modified: Vec<i64> = match sources(call) {
+        Some(paths) => paths.iter().filter_map(|p| modified(p)).collect(),
+        None => {
+            let path = call.string(1)?;
+            vec![modified(path).ok_or_else(|| {
+                format!("function 'makerule' found no source '{path}'")
+            })?]
+        }
+    };
+    let stale = target.is_none_or(|t| modified.iter().any(|&m| m > t));
+    Ok(Value::string(if stale { "any" } else { "!any" }))
+}
+
+fn modified(path: &str) -> Option<i64> {
+    lstat(path).map(|m| m.mtime())
+}
+
+/// The paths of `makerule`'s sources when they are a collection.
+fn sources(call: &Call) -> Option<Vec<Str>> {
+    let collection = match &call.args[1] {
+        Value::Scalar(_, name) => match call.env.lookup(name)? {
+            Value::List(_, items) => Collection::List(items),
+            Value::Data(d) => Collection::Data(d),
+            Value::Scalar(..) => return None,
+        },
+        _ => call.collection(1).ok()?,
+    };
+    Some(match collection {
+        Collection::List(items) => items.to_vec(),
+        Collection::Data(d) => data_strings(&d),
+    })
 }
 
 /// `countlinesmatching(regex, path)`: how many lines of a file the

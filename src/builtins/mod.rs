@@ -18,6 +18,8 @@ mod hostrange;
 mod hosts;
 mod infix;
 mod introspect;
+mod kernel;
+mod lines;
 mod lists;
 mod logic;
 mod maps;
@@ -407,6 +409,16 @@ pub static TABLE: &[Builtin] = &[
         run: patterns::data_regextract,
     },
     Builtin {
+        name: "data_sysctlvalues",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Data,
+        doc: "every kernel parameter in /proc/sys, by its dotted name",
+        example: r#"data_sysctlvalues()"#,
+        yields: r#"{"vm.swappiness":"60"}"#,
+        run: kernel::data_sysctlvalues,
+    },
+    Builtin {
         name: "difference",
         min_args: 2,
         max_args: Some(2),
@@ -425,6 +437,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"dirname("/etc/ssh/sshd_config")"#,
         yields: "/etc/ssh",
         run: strings::dirname,
+    },
+    Builtin {
+        name: "diskfree",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Int,
+        doc: "the kibibytes free to users on the file system of a path",
+        example: r#"diskfree("/nonexistent")"#,
+        yields: r#"0"#,
+        run: kernel::diskfree,
     },
     Builtin {
         name: "escape",
@@ -537,6 +559,16 @@ pub static TABLE: &[Builtin] = &[
         run: files::findfiles,
     },
     Builtin {
+        name: "findfiles_up",
+        min_args: 2,
+        max_args: Some(3),
+        returns: Returns::Data,
+        doc: "the paths a glob matches in a directory and those above it",
+        example: r#"findfiles_up("/proc/self", "cmdline", 0)"#,
+        yields: r#"["/proc/self/cmdline"]"#,
+        run: files::findfiles_up,
+    },
+    Builtin {
         name: "format",
         min_args: 1,
         max_args: None,
@@ -565,6 +597,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"getenv("CFMINI_NOSUCH_VARIABLE", 10)"#,
         yields: "",
         run: users::getenv,
+    },
+    Builtin {
+        name: "getfields",
+        min_args: 4,
+        max_args: Some(4),
+        returns: Returns::Int,
+        doc: "how many lines a regex matches; the first one split into an array",
+        example: r#"getfields("Umask:.*", "/proc/self/status", ":", "f")"#,
+        yields: r#"1"#,
+        run: lines::getfields,
     },
     Builtin {
         name: "getgid",
@@ -675,6 +717,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"hash_to_int(0, 1000, "abc")"#,
         yields: "874",
         run: strings::hash_to_int,
+    },
+    Builtin {
+        name: "hashmatch",
+        min_args: 3,
+        max_args: Some(3),
+        returns: Returns::Class,
+        doc: "whether a file's hex digest is the one given",
+        example: r#"hashmatch("/nonexistent", "md5", "00000000000000000000000000000000")"#,
+        yields: r#"true"#,
+        run: files::hashmatch,
     },
     Builtin {
         name: "host2ip",
@@ -895,6 +947,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"lsdir("/proc/sys/kernel", "ostyp.", "true")"#,
         yields: r#"{ "/proc/sys/kernel/ostype" }"#,
         run: files::lsdir,
+    },
+    Builtin {
+        name: "makerule",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::String,
+        doc: "any when a target is missing or older than a source, else !any",
+        example: r#"makerule("/nonexistent", "/")"#,
+        yields: r#"any"#,
+        run: files::makerule,
     },
     Builtin {
         name: "maparray",
@@ -1307,6 +1369,16 @@ pub static TABLE: &[Builtin] = &[
         run: patterns::regextract,
     },
     Builtin {
+        name: "regline",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a regex matches a line of a file whole",
+        example: r#"regline(".*", "/nonexistent")"#,
+        yields: r#"false"#,
+        run: lines::regline,
+    },
+    Builtin {
         name: "reglist",
         min_args: 2,
         max_args: Some(2),
@@ -1335,6 +1407,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"concat(rrange("2.5", 1))"#,
         yields: "2.500000,2.500000",
         run: lists::rrange,
+    },
+    Builtin {
+        name: "search_up",
+        min_args: 2,
+        max_args: Some(3),
+        returns: Returns::Data,
+        doc: "findfiles_up() by another name",
+        example: r#"search_up("/proc/self/fd", "status", 1)"#,
+        yields: r#"["/proc/self/status"]"#,
+        run: files::findfiles_up,
     },
     Builtin {
         name: "shuffle",
@@ -1415,6 +1497,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"strftime("gmtime", "%Y-%m-%d %H:%M:%S %a", 0)"#,
         yields: "1970-01-01 00:00:00 Thu",
         run: time::strftime,
+    },
+    Builtin {
+        name: "string",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "a scalar as it is, a list or container as one-line JSON",
+        example: r#"string("x")"#,
+        yields: r#"x"#,
+        run: strings::string,
     },
     Builtin {
         name: "string_downcase",
@@ -1537,6 +1629,26 @@ pub static TABLE: &[Builtin] = &[
         run: math::sum,
     },
     Builtin {
+        name: "sysctlvalue",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "the value of a kernel parameter in /proc/sys",
+        example: r#"sysctlvalue("vm.swappiness")"#,
+        yields: r#"60"#,
+        run: kernel::sysctlvalue,
+    },
+    Builtin {
+        name: "translatepath",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::String,
+        doc: "a path as this system writes it, on Unix the same",
+        example: r#"translatepath("/a/b")"#,
+        yields: r#"/a/b"#,
+        run: strings::translatepath,
+    },
+    Builtin {
         name: "type",
         min_args: 1,
         max_args: None,
@@ -1565,6 +1677,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"userexists("nosuchuser")"#,
         yields: "false",
         run: users::userexists,
+    },
+    Builtin {
+        name: "validdata",
+        min_args: 2,
+        max_args: Some(2),
+        returns: Returns::Class,
+        doc: "whether a text is valid data of a type, JSON being the only one",
+        example: r#"validdata("[1]", "JSON")"#,
+        yields: r#"true"#,
+        run: data::validdata,
     },
     Builtin {
         name: "validjson",

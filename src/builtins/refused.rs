@@ -1,6 +1,7 @@
 //! Functions cfmini refuses to run: those that would run a command,
-//! run a module, open a network connection or read what CFEngine
-//! records about other hosts. Each is one row of [`REFUSED`], with the
+//! run a module, open a network connection, read what CFEngine
+//! records about other hosts or about packages, or read the Windows
+//! registry. Each is one row of [`REFUSED`], with the
 //! arity cf-agent accepts, so that a call cf-promises finds valid passes
 //! `check` and fails when it runs, with an error that says why, and
 //! nothing starts.
@@ -18,6 +19,10 @@ pub enum Why {
     Network,
     /// It reads what cf-serverd or a hub recorded about other hosts.
     Hosts,
+    /// It reads the package inventory cf-agent's package promises record.
+    Packages,
+    /// It reads the Windows registry.
+    Registry,
 }
 
 impl Why {
@@ -39,6 +44,13 @@ impl Why {
                 "reads what CFEngine records about other hosts",
                 "keeps no such records",
             ),
+            Why::Packages => (
+                "reads the package inventory package promises record",
+                "keeps no package inventory",
+            ),
+            Why::Registry => {
+                ("reads the Windows registry", "runs on Unix alone")
+            }
         }
     }
 }
@@ -80,7 +92,10 @@ pub static REFUSED: &[Builtin] = &[
     refused!("ldaparray", 6, Some(6), Class, Network),
     refused!("ldaplist", 6, Some(6), Slist, Network),
     refused!("ldapvalue", 6, Some(6), String, Network),
+    refused!("packagesmatching", 4, Some(4), Data, Packages),
+    refused!("packageupdatesmatching", 4, Some(4), Data, Packages),
     refused!("readtcp", 4, Some(4), String, Network),
+    refused!("registryvalue", 2, Some(2), String, Registry),
     refused!("regldap", 7, Some(7), Class, Network),
     refused!("remoteclassesmatching", 4, Some(4), Class, Network),
     refused!("remotescalar", 3, Some(3), String, Network),

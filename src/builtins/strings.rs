@@ -1,7 +1,7 @@
 //! Builtins over strings and paths: `concat`, `canonify`,
 //! `canonifyuniquely`, the `string_*` family (`string_mustache`
 //! renders through [`crate::mustache`]), `escape`, `dirname`,
-//! `basename`, `hash` and `hash_to_int`.
+//! `basename`, `hash`, `hash_to_int`, `translatepath` and `string`.
 //!
 //! cf-agent works on bytes: lengths, heads and tails count bytes, case
 //! changes touch ASCII letters only, and `string_reverse` reverses
@@ -16,6 +16,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::{Call, CallResult, Collection, int, is_c_space};
+use crate::json;
 use crate::mustache;
 use crate::value::{Data, Value};
 
@@ -245,6 +246,32 @@ pub fn hash_to_int(call: &Call) -> CallResult {
     }
     let offset = u64::from_le_bytes(first) % width;
     Ok(int(lower.wrapping_add_unsigned(offset)))
+}
+
+/// `translatepath(path)`: the path as this system writes it, which on
+/// Unix is the path as given. cf-promises refuses a path that is not
+/// absolute when it is written in the call, and cf-agent stops on an
+/// empty one; a path built from variables passes as it is.
+pub fn translatepath(call: &Call) -> CallResult {
+    let path = call.string(0)?;
+    if path.is_empty() {
+        return Err("function 'translatepath' was given an empty path".into());
+    }
+    Ok(Value::string(path))
+}
+
+/// `string(x)`: a scalar as it is, a list or container passed with
+/// `@(x)` as one-line JSON. A name is a string, not a variable.
+pub fn string(call: &Call) -> CallResult {
+    let text = match &call.args[0] {
+        Value::Scalar(_, text) => text.to_string(),
+        Value::List(_, items) => {
+            let items = items.iter().cloned().map(Data::Str).collect();
+            json::to_compact(&Data::Array(items))
+        }
+        Value::Data(d) => json::to_compact(d),
+    };
+    Ok(Value::string(text))
 }
 
 #[cfg(test)]

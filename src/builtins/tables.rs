@@ -62,7 +62,7 @@ fn strip_matches(regex: &Regex, text: &str) -> String {
 }
 
 /// The pieces of `text` between matches of `split`.
-fn split(split: &Regex, text: &str) -> Vec<String> {
+pub fn split(split: &Regex, text: &str) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut from = 0;
     for captures in split.captures_all(text) {
