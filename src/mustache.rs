@@ -265,6 +265,9 @@ fn names_key_first(body: &[Node]) -> bool {
     false
 }
 
+/// The key that names the whole container, whatever the context.
+const TOP: &str = "-top-";
+
 /// The contexts a name is looked up in, innermost last, and the keys
 /// or positions being iterated over.
 struct Context<'d> {
@@ -277,6 +280,10 @@ impl<'d> Context<'d> {
     fn lookup(&self, name: &str) -> Option<&'d Data> {
         if name == "." {
             return self.stack.last().copied();
+        }
+        // cf-agent's name for the whole container the template renders.
+        if name == TOP {
+            return self.stack.first().copied();
         }
         let mut parts = name.split('.');
         let first = parts.next()?;
