@@ -42,6 +42,7 @@ pub fn format(call: &Call) -> CallResult {
         };
         let (spec, conversion) = (&rest[..end], rest.as_bytes()[end]);
         rest = &rest[end + 1..];
+        let spec = positional(spec)?;
         if let Some(m) = spec.chars().find(|c| REFUSED_MODIFIERS.contains(*c)) {
             return Err(format!(
                 "function 'format' does not allow modifier '{m}' in \
@@ -61,6 +62,22 @@ pub fn format(call: &Call) -> CallResult {
     }
     out.push_str(rest);
     Ok(Value::string(out))
+}
+
+/// `spec` without a position: cf-agent formats each conversion alone,
+/// with its one argument, so `%1$s` is `%s` and any other position
+/// makes it abort.
+fn positional(spec: &str) -> Result<&str, String> {
+    let digits = spec.bytes().take_while(u8::is_ascii_digit).count();
+    match spec[digits..].strip_prefix('$') {
+        None => Ok(spec),
+        Some(rest) if &spec[..digits] == "1" => Ok(rest),
+        Some(_) => Err(format!(
+            "function 'format' cannot take argument {} by position: only \
+             %1$ is read, as in cf-agent",
+            &spec[..digits]
+        )),
+    }
 }
 
 /// The widest field width or precision `format` pads to: wide enough
