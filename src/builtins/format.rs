@@ -7,10 +7,13 @@
 //! Other C conversions print `(unhandled format)`; a `%` that starts no
 //! conversion ends the result there.
 //!
-//! Known shortcomings: `%f` does not read hexadecimal reals (`0x1p3`),
-//! positional (`%1$s`) and `*` widths end the result instead of being
-//! honoured, `%ls` prints as `%s` (cf-agent's output there is garbled),
-//! and a precision that would cut a character in two cuts before it.
+//! `%1$s` reads as `%s`; any other position fails the call, where
+//! cf-agent aborts.
+//!
+//! Known shortcomings: `*` widths end the result instead of being
+//! honoured (cf-agent prints garbage there), `%ls` prints as `%s`
+//! (cf-agent's output there is garbled too), and a precision that would
+//! cut a character in two cuts before it.
 
 use super::{Call, CallResult, is_c_space, strtod, strtol};
 use crate::json;
