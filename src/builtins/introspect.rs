@@ -1,6 +1,6 @@
 //! Builtins that look at what is defined: `variablesmatching`,
-//! `variablesmatching_as_data`, `classesmatching`, `getvariablemetatags`
-//! and `getclassmetatags`.
+//! `variablesmatching_as_data`, `classesmatching`, `bundlesmatching`,
+//! `getvariablemetatags` and `getclassmetatags`.
 //!
 //! A name pattern must match a variable's full name
 //! (`default:bundle.name`) or a class's name whole. Tag patterns, when
@@ -74,6 +74,27 @@ pub fn classesmatching(call: &Call) -> CallResult {
         .collect();
     names.sort();
     Ok(Value::slist(names.into_iter().map(Str::from).collect()))
+}
+
+/// `bundlesmatching(regex, tag...)`: the full names (`ns:bundle`) of
+/// the bundles the pattern matches, in the order cf-agent lists them.
+/// Unlike the other functions here, a pattern that does not compile
+/// fails the call, and only the first tag pattern counts, as in cf-agent.
+pub fn bundlesmatching(call: &Call) -> CallResult {
+    let Some(mut filter) = Filter::new(call)? else {
+        let bad = (0..call.args.len())
+            .filter_map(|i| call.string(i).ok())
+            .find(|p| regex::compile(p).is_err())
+            .unwrap_or_default();
+        return Err(format!(
+            "function 'bundlesmatching' cannot compile pattern '{bad}'"
+        ));
+    };
+    filter.tags.truncate(1);
+    let names = call.env.bundles().into_iter().filter_map(|(name, tags)| {
+        filter.keeps(&name, || Some(tags)).then(|| Str::from(name))
+    });
+    Ok(Value::slist(names.collect()))
 }
 
 /// A name pattern and tag patterns, the call's arguments.

@@ -95,6 +95,12 @@ pub trait Env {
     fn class_tags(&self, _name: &str) -> Option<Vec<Str>> {
         None
     }
+
+    /// Every bundle of the policy, by its full name (`ns:bundle`), with
+    /// the tags its `meta:` promise `tags` lists, last written first.
+    fn bundles(&self) -> Vec<(String, Vec<Str>)> {
+        Vec::new()
+    }
 }
 
 /// The argument of builtin `name` at position `i` that is a template,
@@ -217,6 +223,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"basename("/etc/ssh/sshd_config.d/", ".d")"#,
         yields: "sshd_config",
         run: strings::basename,
+    },
+    Builtin {
+        name: "bundlesmatching",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the full names of the bundles whose names, and tags, match",
+        example: r#"bundlesmatching("default:ma.*")"#,
+        yields: r#"{ "default:main" }"#,
+        run: introspect::bundlesmatching,
     },
     Builtin {
         name: "canonify",
