@@ -97,6 +97,64 @@ pub fn bundlesmatching(call: &Call) -> CallResult {
     Ok(Value::slist(names.collect()))
 }
 
+/// `datastate()`: the classes defined and the variables of every bundle,
+/// as `{"classes": {NAME: true}, "vars": {BUNDLE: {NAME: VALUE}}}`, each
+/// object's keys sorted as cf-agent sorts them. A bundle outside the
+/// `default` namespace is keyed `ns:bundle`.
+pub fn datastate(call: &Call) -> CallResult {
+    Ok(data(state(call)))
+}
+
+/// The container [`datastate`] returns.
+pub fn state(call: &Call) -> Data {
+    let mut classes = call.env.classes();
+    classes.sort();
+    classes.dedup();
+    let classes = classes
+        .into_iter()
+        .map(|name| (Str::from(name), Data::Bool(true)))
+        .collect();
+    let pairs = vec![
+        ("classes".into(), sorted_object(classes)),
+        ("vars".into(), state_vars(call)),
+    ];
+    Data::Object(Object::from_unique_pairs(pairs))
+}
+
+fn state_vars(call: &Call) -> Data {
+    let mut scopes: Vec<(String, Vec<(Str, Data)>)> = Vec::new();
+    for (full, value) in call.env.variables() {
+        let name = full.strip_prefix("default:").unwrap_or(&full);
+        let Some((scope, var)) = split_scope(name) else {
+            continue;
+        };
+        let entry = (Str::from(var), value_data(&value));
+        match scopes.iter_mut().find(|(s, _)| s == scope) {
+            Some((_, vars)) => vars.push(entry),
+            None => scopes.push((scope.to_string(), vec![entry])),
+        }
+    }
+    let pairs = scopes
+        .into_iter()
+        .map(|(scope, vars)| (Str::from(scope), sorted_object(vars)))
+        .collect();
+    sorted_object(pairs)
+}
+
+/// A full name (less `default:`) split into its bundle, `ns:bundle`
+/// outside `default`, and the variable's name: bundle names hold no dot.
+fn split_scope(name: &str) -> Option<(&str, &str)> {
+    let start = name.find(':').map_or(0, |colon| colon + 1);
+    let dot = start + name[start..].find('.')?;
+    Some((&name[..dot], &name[dot + 1..]))
+}
+
+fn sorted_object(mut pairs: Vec<(Str, Data)>) -> Data {
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    pairs.dedup_by(|a, b| a.0 == b.0);
+    Data::Object(Object::from_unique_pairs(pairs))
+}
+
 /// A name pattern and tag patterns, the call's arguments.
 struct Filter {
     name: Rc<Regex>,

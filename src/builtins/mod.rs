@@ -435,6 +435,16 @@ pub static TABLE: &[Builtin] = &[
         run: kernel::data_sysctlvalues,
     },
     Builtin {
+        name: "datastate",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Data,
+        doc: "the classes defined and every bundle's variables, as one container",
+        example: r#"getindices(datastate())"#,
+        yields: r#"{ "classes", "vars" }"#,
+        run: introspect::datastate,
+    },
+    Builtin {
         name: "difference",
         min_args: 2,
         max_args: Some(2),
