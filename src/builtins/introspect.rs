@@ -141,6 +141,21 @@ fn state_vars(call: &Call) -> Data {
     sorted_object(pairs)
 }
 
+/// `bundlestate(bundle)`: the variables of one bundle as [`datastate`]
+/// keys them; a bundle is named as there, `ns:bundle` outside
+/// `default` and without a namespace inside it, as cf-agent finds it.
+pub fn bundlestate(call: &Call) -> CallResult {
+    let name = call.string(0)?;
+    let vars = state_vars(call);
+    let found = match &vars {
+        Data::Object(scopes) => scopes.get(name).cloned(),
+        _ => None,
+    };
+    found.map(data).ok_or_else(|| {
+        format!("function 'bundlestate' found no variables of bundle '{name}'")
+    })
+}
+
 /// A full name (less `default:`) split into its bundle, `ns:bundle`
 /// outside `default`, and the variable's name: bundle names hold no dot.
 fn split_scope(name: &str) -> Option<(&str, &str)> {

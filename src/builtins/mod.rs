@@ -235,6 +235,16 @@ pub static TABLE: &[Builtin] = &[
         run: introspect::bundlesmatching,
     },
     Builtin {
+        name: "bundlestate",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "the variables of one bundle, as one object",
+        example: r#"bundlestate("const")"#,
+        yields: r#"{"at":"@","dirsep":"/","dollar":"$","endl":"\n","n":"\n","r":"\r","t":"\t"}"#,
+        run: introspect::bundlestate,
+    },
+    Builtin {
         name: "canonify",
         min_args: 1,
         max_args: Some(1),
