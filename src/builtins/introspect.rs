@@ -1,5 +1,6 @@
 //! Builtins that look at what is defined: `variablesmatching`,
 //! `variablesmatching_as_data`, `classesmatching`, `bundlesmatching`,
+//! `datastate`, `bundlestate`, `callstack_promisers`,
 //! `getvariablemetatags` and `getclassmetatags`.
 //!
 //! A name pattern must match a variable's full name
@@ -154,6 +155,17 @@ pub fn bundlestate(call: &Call) -> CallResult {
     found.map(data).ok_or_else(|| {
         format!("function 'bundlestate' found no variables of bundle '{name}'")
     })
+}
+
+/// `callstack_promisers()`: the promisers of the `methods` promises that
+/// called down to the bundle the call is in, outermost first; empty in a
+/// bundle the bundlesequence runs. cf-agent expands each where the call
+/// is, not where it was written, so `$(this.bundle)` names the callee
+/// and the caller's unqualified variables stay as written.
+pub fn callstack_promisers(call: &Call) -> CallResult {
+    let promisers = call.env.method_promisers().into_iter();
+    let expanded = promisers.map(|p| call.env.expand_template(&p, &[]));
+    Ok(Value::slist(expanded.map(Str::from).collect()))
 }
 
 /// A full name (less `default:`) split into its bundle, `ns:bundle`

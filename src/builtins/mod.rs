@@ -101,6 +101,12 @@ pub trait Env {
     fn bundles(&self) -> Vec<(String, Vec<Str>)> {
         Vec::new()
     }
+
+    /// The promisers, as written, of the `methods` promises whose bundle
+    /// calls lead to where the call is, outermost first.
+    fn method_promisers(&self) -> Vec<Str> {
+        Vec::new()
+    }
 }
 
 /// The argument of builtin `name` at position `i` that is a template,
@@ -243,6 +249,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"bundlestate("const")"#,
         yields: r#"{"at":"@","dirsep":"/","dollar":"$","endl":"\n","n":"\n","r":"\r","t":"\t"}"#,
         run: introspect::bundlestate,
+    },
+    Builtin {
+        name: "callstack_promisers",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Slist,
+        doc: "the promisers of the methods promises that called this bundle",
+        example: r#"callstack_promisers()"#,
+        yields: "{  }",
+        run: introspect::callstack_promisers,
     },
     Builtin {
         name: "canonify",

@@ -169,6 +169,10 @@ impl Env for Frame<'_, '_> {
         defined.then(|| self.eval.class_tags(name))
     }
 
+    fn method_promisers(&self) -> Vec<Str> {
+        self.eval.method_promisers.clone()
+    }
+
     /// cf-agent lists bundles last written first.
     fn bundles(&self) -> Vec<(String, Vec<Str>)> {
         let bundles = self.eval.policy.bundles.iter().rev();
