@@ -361,6 +361,16 @@ pub static TABLE: &[Builtin] = &[
         run: introspect::classesmatching,
     },
     Builtin {
+        name: "classfiltercsv",
+        min_args: 3,
+        max_args: Some(4),
+        returns: Returns::Data,
+        doc: "the records of a CSV file whose class expression holds",
+        example: r#"classfiltercsv(concat("tests/fixtures/files/", "classes.csv"), "true", 0, 1)"#,
+        yields: r#"[{"n":"2","name":"a"},{"n":"1","name":"b"}]"#,
+        run: readers::classfiltercsv,
+    },
+    Builtin {
         name: "classify",
         min_args: 1,
         max_args: Some(1),
