@@ -1,6 +1,7 @@
 //! Builtins that look at what is defined: `variablesmatching`,
-//! `variablesmatching_as_data`, `classesmatching`, `getvariablemetatags`
-//! and `getclassmetatags`.
+//! `variablesmatching_as_data`, `classesmatching`, `bundlesmatching`,
+//! `datastate`, `bundlestate`, `callstack_promisers`,
+//! `getvariablemetatags` and `getclassmetatags`.
 //!
 //! A name pattern must match a variable's full name
 //! (`default:bundle.name`) or a class's name whole. Tag patterns, when
@@ -74,6 +75,111 @@ pub fn classesmatching(call: &Call) -> CallResult {
         .collect();
     names.sort();
     Ok(Value::slist(names.into_iter().map(Str::from).collect()))
+}
+
+/// `bundlesmatching(regex, tag...)`: the full names (`ns:bundle`) of
+/// the bundles the pattern matches, in the order cf-agent lists them.
+/// Unlike the other functions here, a pattern that does not compile
+/// fails the call, and only the first tag pattern counts, as in cf-agent.
+pub fn bundlesmatching(call: &Call) -> CallResult {
+    let Some(mut filter) = Filter::new(call)? else {
+        let bad = (0..call.args.len())
+            .filter_map(|i| call.string(i).ok())
+            .find(|p| regex::compile(p).is_err())
+            .unwrap_or_default();
+        return Err(format!(
+            "function 'bundlesmatching' cannot compile pattern '{bad}'"
+        ));
+    };
+    filter.tags.truncate(1);
+    let names = call.env.bundles().into_iter().filter_map(|(name, tags)| {
+        filter.keeps(&name, || Some(tags)).then(|| Str::from(name))
+    });
+    Ok(Value::slist(names.collect()))
+}
+
+/// `datastate()`: the classes defined and the variables of every bundle,
+/// as `{"classes": {NAME: true}, "vars": {BUNDLE: {NAME: VALUE}}}`, each
+/// object's keys sorted as cf-agent sorts them. A bundle outside the
+/// `default` namespace is keyed `ns:bundle`.
+pub fn datastate(call: &Call) -> CallResult {
+    Ok(data(state(call)))
+}
+
+/// The container [`datastate`] returns.
+pub fn state(call: &Call) -> Data {
+    let mut classes = call.env.classes();
+    classes.sort();
+    classes.dedup();
+    let classes = classes
+        .into_iter()
+        .map(|name| (Str::from(name), Data::Bool(true)))
+        .collect();
+    let pairs = vec![
+        ("classes".into(), sorted_object(classes)),
+        ("vars".into(), state_vars(call)),
+    ];
+    Data::Object(Object::from_unique_pairs(pairs))
+}
+
+fn state_vars(call: &Call) -> Data {
+    let mut scopes: Vec<(String, Vec<(Str, Data)>)> = Vec::new();
+    for (full, value) in call.env.variables() {
+        let name = full.strip_prefix("default:").unwrap_or(&full);
+        let Some((scope, var)) = split_scope(name) else {
+            continue;
+        };
+        let entry = (Str::from(var), value_data(&value));
+        match scopes.iter_mut().find(|(s, _)| s == scope) {
+            Some((_, vars)) => vars.push(entry),
+            None => scopes.push((scope.to_string(), vec![entry])),
+        }
+    }
+    let pairs = scopes
+        .into_iter()
+        .map(|(scope, vars)| (Str::from(scope), sorted_object(vars)))
+        .collect();
+    sorted_object(pairs)
+}
+
+/// `bundlestate(bundle)`: the variables of one bundle as [`datastate`]
+/// keys them; a bundle is named as there, `ns:bundle` outside
+/// `default` and without a namespace inside it, as cf-agent finds it.
+pub fn bundlestate(call: &Call) -> CallResult {
+    let name = call.string(0)?;
+    let vars = state_vars(call);
+    let found = match &vars {
+        Data::Object(scopes) => scopes.get(name).cloned(),
+        _ => None,
+    };
+    found.map(data).ok_or_else(|| {
+        format!("function 'bundlestate' found no variables of bundle '{name}'")
+    })
+}
+
+/// `callstack_promisers()`: the promisers of the `methods` promises that
+/// called down to the bundle the call is in, outermost first; empty in a
+/// bundle the bundlesequence runs. cf-agent expands each where the call
+/// is, not where it was written, so `$(this.bundle)` names the callee
+/// and the caller's unqualified variables stay as written.
+pub fn callstack_promisers(call: &Call) -> CallResult {
+    let promisers = call.env.method_promisers().into_iter();
+    let expanded = promisers.map(|p| call.env.expand_template(&p, &[]));
+    Ok(Value::slist(expanded.map(Str::from).collect()))
+}
+
+/// A full name (less `default:`) split into its bundle, `ns:bundle`
+/// outside `default`, and the variable's name: bundle names hold no dot.
+fn split_scope(name: &str) -> Option<(&str, &str)> {
+    let start = name.find(':').map_or(0, |colon| colon + 1);
+    let dot = start + name[start..].find('.')?;
+    Some((&name[..dot], &name[dot + 1..]))
+}
+
+fn sorted_object(mut pairs: Vec<(Str, Data)>) -> Data {
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    pairs.dedup_by(|a, b| a.0 == b.0);
+    Data::Object(Object::from_unique_pairs(pairs))
 }
 
 /// A name pattern and tag patterns, the call's arguments.

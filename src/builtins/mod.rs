@@ -95,6 +95,18 @@ pub trait Env {
     fn class_tags(&self, _name: &str) -> Option<Vec<Str>> {
         None
     }
+
+    /// Every bundle of the policy, by its full name (`ns:bundle`), with
+    /// the tags its `meta:` promise `tags` lists, last written first.
+    fn bundles(&self) -> Vec<(String, Vec<Str>)> {
+        Vec::new()
+    }
+
+    /// The promisers, as written, of the `methods` promises whose bundle
+    /// calls lead to where the call is, outermost first.
+    fn method_promisers(&self) -> Vec<Str> {
+        Vec::new()
+    }
 }
 
 /// The argument of builtin `name` at position `i` that is a template,
@@ -219,6 +231,36 @@ pub static TABLE: &[Builtin] = &[
         run: strings::basename,
     },
     Builtin {
+        name: "bundlesmatching",
+        min_args: 1,
+        max_args: None,
+        returns: Returns::Slist,
+        doc: "the full names of the bundles whose names, and tags, match",
+        example: r#"bundlesmatching("default:ma.*")"#,
+        yields: r#"{ "default:main" }"#,
+        run: introspect::bundlesmatching,
+    },
+    Builtin {
+        name: "bundlestate",
+        min_args: 1,
+        max_args: Some(1),
+        returns: Returns::Data,
+        doc: "the variables of one bundle, as one object",
+        example: r#"bundlestate("const")"#,
+        yields: r#"{"at":"@","dirsep":"/","dollar":"$","endl":"\n","n":"\n","r":"\r","t":"\t"}"#,
+        run: introspect::bundlestate,
+    },
+    Builtin {
+        name: "callstack_promisers",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Slist,
+        doc: "the promisers of the methods promises that called this bundle",
+        example: r#"callstack_promisers()"#,
+        yields: "{  }",
+        run: introspect::callstack_promisers,
+    },
+    Builtin {
         name: "canonify",
         min_args: 1,
         max_args: Some(1),
@@ -319,6 +361,16 @@ pub static TABLE: &[Builtin] = &[
         run: introspect::classesmatching,
     },
     Builtin {
+        name: "classfiltercsv",
+        min_args: 3,
+        max_args: Some(4),
+        returns: Returns::Data,
+        doc: "the records of a CSV file whose class expression holds",
+        example: r#"classfiltercsv(concat("tests/fixtures/files/", "classes.csv"), "true", 0, 1)"#,
+        yields: r#"[{"n":"2","name":"a"},{"n":"1","name":"b"}]"#,
+        run: readers::classfiltercsv,
+    },
+    Builtin {
         name: "classify",
         min_args: 1,
         max_args: Some(1),
@@ -417,6 +469,16 @@ pub static TABLE: &[Builtin] = &[
         example: r#"data_sysctlvalues()"#,
         yields: r#"{"vm.swappiness":"60"}"#,
         run: kernel::data_sysctlvalues,
+    },
+    Builtin {
+        name: "datastate",
+        min_args: 0,
+        max_args: Some(0),
+        returns: Returns::Data,
+        doc: "the classes defined and every bundle's variables, as one container",
+        example: r#"getindices(datastate())"#,
+        yields: r#"{ "classes", "vars" }"#,
+        run: introspect::datastate,
     },
     Builtin {
         name: "difference",

@@ -1,5 +1,6 @@
 //! Builtins that read a file into a data container: JSON, YAML, CSV and
-//! `KEY=value` environment files, by name or chosen by `readdata()`.
+//! `KEY=value` environment files, by name or chosen by `readdata()`,
+//! and `classfiltercsv`, the records of a CSV file whose class holds.
 //!
 //! Each takes an optional largest size in bytes. A JSON or YAML file
 //! longer than that is not read at all, as cf-agent refuses to parse a
@@ -98,6 +99,86 @@ fn yaml_file(call: &Call, limit_at: Option<usize>) -> CallResult {
 /// strings (see [`parse_csv`]).
 pub fn readcsv(call: &Call) -> CallResult {
     Ok(data(parse_csv(&file_text_cut(call, Some(1), true)?)))
+}
+
+/// `classfiltercsv(path, has_header, class_column, sort_column)`: the
+/// records of a CSV file whose class expression, in column
+/// `class_column`, holds, as objects from the header's names (or from
+/// the positions left once the class column is gone) to the fields. A
+/// record whose length differs from the first one's is left out. With a
+/// sort column other than the class column, the records are sorted by
+/// that field's bytes; one out of range sorts nothing, as in cf-agent.
+pub fn classfiltercsv(call: &Call) -> CallResult {
+    let has_header = super::files::boolean(call, 1)?;
+    let class_column = column(call, 2)?;
+    let sort_column = match call.args.len() > 3 {
+        true => Some(column(call, 3)?),
+        false => None,
+    };
+    let mut records = csv_records(&file_text(call, None)?).into_iter();
+    let header = match has_header {
+        true => records.next(),
+        false => None,
+    };
+    let mut rows: Vec<Vec<Str>> = records.collect();
+    let Some(width) = header.as_ref().or(rows.first()).map(Vec::len) else {
+        return Ok(data(Data::Array(Vec::new().into())));
+    };
+    if class_column >= width {
+        return Err(format!(
+            "function 'classfiltercsv' got class column {class_column} \
+             for records of {width} fields"
+        ));
+    }
+
+    rows.retain(|row| row.len() == width);
+    rows.retain(|row| {
+        let expr = &row[class_column];
+        !expr.is_empty() && call.env.class_holds(expr)
+    });
+    if let Some(sort) = sort_column.filter(|&s| s < width && s != class_column)
+    {
+        rows.sort_by(|a, b| a[sort].as_bytes().cmp(b[sort].as_bytes()));
+    }
+    let objects = rows.iter().map(|row| {
+        let fields = row.iter().enumerate().filter(|(j, _)| *j != class_column);
+        let pairs = fields.enumerate().map(|(k, (j, field))| {
+            let key = match &header {
+                Some(names) => names[j].clone(),
+                None => k.to_string().into(),
+            };
+            (key, Data::Str(field.clone()))
+        });
+        Data::Object(Object::from_unique_pairs(pairs.collect()))
+    });
+    Ok(data(Data::Array(objects.collect())))
+}
+
+/// A column index, argument `i`, which must not be negative.
+fn column(call: &Call, i: usize) -> Result<usize, String> {
+    let n = call.int(i)?;
+    usize::try_from(n).map_err(|_| {
+        format!("function 'classfiltercsv' got a negative column {n}")
+    })
+}
+
+/// The records of CSV text, as [`parse_csv`] reads them.
+fn csv_records(text: &str) -> Vec<Vec<Str>> {
+    let Data::Array(records) = parse_csv(text) else {
+        return Vec::new();
+    };
+    let fields = |record: &Data| match record {
+        Data::Array(fields) => fields.iter().map(field_text).collect(),
+        _ => Vec::new(),
+    };
+    records.iter().map(fields).collect()
+}
+
+fn field_text(field: &Data) -> Str {
+    match field {
+        Data::Str(text) => text.clone(),
+        _ => Str::from(""),
+    }
 }
 
 /// `readenvfile(path, maxbytes)`: the `KEY=value` lines of a file as an

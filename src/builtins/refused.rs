@@ -1,7 +1,7 @@
 //! Functions cfmini refuses to run: those that would run a command,
-//! run a module, open a network connection, read what CFEngine
-//! records about other hosts or about packages, or read the Windows
-//! registry. Each is one row of [`REFUSED`], with the
+//! run a module or take up what one wrote, open a network connection,
+//! read what CFEngine records about other hosts or about packages,
+//! match lines of `ps` output, or read the Windows registry. Each is one row of [`REFUSED`], with the
 //! arity cf-agent accepts, so that a call cf-promises finds valid passes
 //! `check` and fails when it runs, with an error that says why, and
 //! nothing starts.
@@ -23,6 +23,10 @@ pub enum Why {
     Packages,
     /// It reads the Windows registry.
     Registry,
+    /// It matches a regex against lines of `ps` output.
+    Processes,
+    /// It defines the variables and classes a module's output declares.
+    ModuleProtocol,
 }
 
 impl Why {
@@ -51,6 +55,15 @@ impl Why {
             Why::Registry => {
                 ("reads the Windows registry", "runs on Unix alone")
             }
+            Why::Processes => (
+                "matches a regex against lines of ps output",
+                "never runs ps",
+            ),
+            Why::ModuleProtocol => (
+                "defines the variables and classes a file in the module \
+                 protocol declares",
+                "does not take up the module protocol",
+            ),
         }
     }
 }
@@ -85,6 +98,7 @@ macro_rules! refused {
 pub static REFUSED: &[Builtin] = &[
     refused!("execresult", 2, Some(3), String, Command),
     refused!("execresult_as_data", 2, Some(3), Data, Command),
+    refused!("findprocesses", 1, Some(1), Data, Processes),
     refused!("hostinnetgroup", 1, Some(1), Class, Network),
     refused!("hostsseen", 3, Some(3), Slist, Hosts),
     refused!("hostswithclass", 2, Some(2), Slist, Hosts),
@@ -94,6 +108,8 @@ pub static REFUSED: &[Builtin] = &[
     refused!("ldapvalue", 6, Some(6), String, Network),
     refused!("packagesmatching", 4, Some(4), Data, Packages),
     refused!("packageupdatesmatching", 4, Some(4), Data, Packages),
+    refused!("processexists", 1, Some(1), Class, Processes),
+    refused!("read_module_protocol", 1, Some(1), Class, ModuleProtocol),
     refused!("readtcp", 4, Some(4), String, Network),
     refused!("registryvalue", 2, Some(2), String, Registry),
     refused!("regldap", 7, Some(7), Class, Network),
@@ -147,5 +163,11 @@ mod tests {
         let args = ["http://127.0.0.1/", "{}"].map(fake::s).to_vec();
         let error = fake::run("url_get", args).unwrap_err();
         assert!(error.contains("'url_get' opens a network connection"));
+        let error = fake::run("processexists", vec![fake::s("init")]);
+        assert_eq!(
+            error.unwrap_err(),
+            "function 'processexists' matches a regex against lines of ps \
+             output; cfmini never runs ps"
+        );
     }
 }

@@ -180,16 +180,11 @@ fn strip_suffix<'t>(name: &'t str, suffix: &str) -> &'t str {
 /// `string_mustache(template, container)`: the Mustache template
 /// rendered with the container (see [`crate::mustache`]); further
 /// arguments are ignored. Without a
-/// container cf-agent renders with `datastate()`, every variable and
-/// class, which cfmini does not provide, so that is an error.
+/// container it renders `datastate()`, every variable and class.
 pub fn string_mustache(call: &Call) -> CallResult {
     let data = match call.args.len() {
         0 => return Err("function 'string_mustache' needs a template".into()),
-        1 => {
-            return Err("function 'string_mustache' without a container \
-                        renders datastate(), which cfmini does not provide"
-                .to_string());
-        }
+        1 => super::introspect::state(call),
         // cf-agent ignores arguments past the container.
         _ => mustache_data(call)?,
     };

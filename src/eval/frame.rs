@@ -168,6 +168,38 @@ impl Env for Frame<'_, '_> {
         let defined = self.eval.class_defined(name, self.namespace());
         defined.then(|| self.eval.class_tags(name))
     }
+
+    fn method_promisers(&self) -> Vec<Str> {
+        self.eval.method_promisers.clone()
+    }
+
+    /// cf-agent lists bundles last written first.
+    fn bundles(&self) -> Vec<(String, Vec<Str>)> {
+        let bundles = self.eval.policy.bundles.iter().rev();
+        bundles
+            .map(|b| (format!("{}:{}", b.namespace, b.name), bundle_tags(b)))
+            .collect()
+    }
+}
+
+/// The strings the bundle's `meta:` promise `tags` lists as written.
+fn bundle_tags(bundle: &crate::ast::Bundle) -> Vec<Str> {
+    let meta = bundle
+        .sections
+        .iter()
+        .filter(|s| &*s.promise_type == "meta");
+    let promises = meta.flat_map(|s| &s.promises);
+    let tags = promises.filter(|p| &*p.promiser == "tags");
+    let values = tags.flat_map(|p| &p.attributes).map(|a| &a.value);
+    let items = values.flat_map(|value| match value {
+        Rval::List(items, _) => items.as_slice(),
+        _ => &[],
+    });
+    let texts = items.filter_map(|item| match item {
+        Rval::Str(text, _) => Some(text.clone()),
+        _ => None,
+    });
+    texts.collect()
 }
 
 impl<'e, 'a> Frame<'e, 'a> {

@@ -216,6 +216,9 @@ struct Evaluator<'a> {
     returns: Vec<IndexMap<Str, Str>>,
     /// The handles of the promises kept so far, for `depends_on`.
     kept_handles: HashSet<String>,
+    /// The promisers, as written, of the `methods` promises running now,
+    /// outermost first.
+    method_promisers: Vec<Str>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -245,6 +248,7 @@ impl<'a> Evaluator<'a> {
             quiet: false,
             returns: Vec::new(),
             kept_handles: HashSet::new(),
+            method_promisers: Vec::new(),
         };
         evaluator.discover_system(file);
         evaluator.note_system_classes();
@@ -899,7 +903,10 @@ impl<'a> Evaluator<'a> {
                     Some(classes) if inherit => classes.clone(),
                     _ => ClassSet::new(),
                 };
-                let returned = self.run_bundle(callee, args, classes)?;
+                self.method_promisers.push(promise.promiser.clone());
+                let returned = self.run_bundle(callee, args, classes);
+                self.method_promisers.pop();
+                let returned = returned?;
                 self.drop_parameters(callee);
                 self.use_result(bundle, promise, bindings, returned);
                 self.promise_kept(&scope, "methods", promise, bindings);
