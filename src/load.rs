@@ -117,7 +117,9 @@ impl Loader {
     fn queue_inputs(&mut self, policy: &Policy, path: &Path) {
         for item in inputs(policy) {
             match item {
-                Rval::Str(text, span) if !expand::has_reference(text) => {
+                Rval::Str(text, span)
+                    if !expand::has_reference(text) && !text.contains("@(") =>
+                {
                     let named_at = Some((path.to_path_buf(), *span));
                     self.pending
                         .push_back((self.entry_dir.join(&**text), named_at));

@@ -284,18 +284,29 @@ impl<'e, 'a> Frame<'e, 'a> {
     fn list(&self, items: &[Rval], kind: ListKind) -> Result<Value, Pending> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
+            // `"@(name)"` quoted is `@(name)`.
+            let list_ref = match item {
+                Rval::Str(text, _) => quoted_list_ref(text),
+                Rval::ListRef(name, _) => Some(&**name),
+                _ => None,
+            };
             match item {
-                Rval::Str(text, _) => out.push(self.expand(text).text.into()),
+                Rval::Str(text, _) if list_ref.is_none() => {
+                    out.push(self.expand(text).text.into())
+                }
                 // `@(name)` splices a list in; cf-agent leaves data out,
                 // and keeps a name that is not defined as written.
-                Rval::ListRef(name, _) => match self.list_ref(name) {
-                    Ok(Value::List(_, list)) => {
-                        out.extend(list.iter().cloned())
+                Rval::Str(..) | Rval::ListRef(..) => {
+                    let name = list_ref.unwrap_or_default();
+                    match self.list_ref(name) {
+                        Ok(Value::List(_, list)) => {
+                            out.extend(list.iter().cloned())
+                        }
+                        Ok(Value::Data(_)) => {}
+                        Ok(Value::Scalar(_, text)) => out.push(text),
+                        Err(_) => out.push(format!("@({name})").into()),
                     }
-                    Ok(Value::Data(_)) => {}
-                    Ok(Value::Scalar(_, text)) => out.push(text),
-                    Err(_) => out.push(format!("@({name})").into()),
-                },
+                }
                 other => match self.value(other)? {
                     Value::Scalar(_, text) => out.push(text),
                     Value::List(_, list) => out.extend(list.iter().cloned()),
@@ -533,6 +544,21 @@ impl<'e, 'a> Frame<'e, 'a> {
             Value::Data(_) => None,
         }
     }
+}
+
+/// The name in a string that is exactly one list reference, `"@(x)"`.
+pub(super) fn quoted_list_ref(text: &str) -> Option<&str> {
+    let name = text.strip_prefix("@(")?.strip_suffix(')')?;
+    let mut depth = 0i32;
+    for c in name.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return None,
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    (depth == 0).then_some(name)
 }
 
 const NO_CLASSES_TO_SELECT: &str = "select_class has no classes to select";

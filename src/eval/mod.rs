@@ -27,7 +27,9 @@ mod outcome;
 mod state;
 mod tags;
 
-use crate::ast::{Attribute, Bundle, DEFAULT_NAMESPACE, Policy, Promise, Rval};
+use crate::ast::{
+    Attribute, Bundle, DEFAULT_NAMESPACE, Policy, Promise, Rval, Span,
+};
 use crate::classes::{self, ClassSet, canonify};
 use crate::error::{Error, ErrorKind};
 use crate::expand;
@@ -162,10 +164,11 @@ pub fn expand_inputs(
 
     let bindings = Bindings::new();
     let frame = evaluator.frame("control", &bindings);
-    let path = |item: &Rval| match frame.value(item) {
-        Ok(Value::Scalar(_, text)) => Ok(vec![text.to_string()]),
-        Ok(Value::List(_, items)) => {
-            Ok(items.iter().map(|i| i.to_string()).collect())
+    // As a one-item list, so that `@(x)` and `"@(x)"` splice in.
+    let as_list = |item: &Rval| Rval::List(vec![item.clone()], Span::default());
+    let path = |item: &Rval| match frame.value(&as_list(item)) {
+        Ok(Value::List(_, paths)) if paths.iter().all(|p| !unexpanded(p)) => {
+            Ok(paths.iter().map(|i| i.to_string()).collect())
         }
         _ => Err(match item {
             Rval::Str(text, _) => frame.expand(text).text,
@@ -174,6 +177,11 @@ pub fn expand_inputs(
         }),
     };
     items.iter().map(|item| path(item)).collect()
+}
+
+/// Whether a path still holds a reference, `$(x)` or `@(x)`.
+fn unexpanded(path: &str) -> bool {
+    expand::is_unexpanded(path) || path.contains("@(")
 }
 
 /// Iteration bindings: a reference name and the item it stands for.
