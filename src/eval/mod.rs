@@ -1016,6 +1016,9 @@ impl<'a> Evaluator<'a> {
             if let Some(returns) = self.returns.last_mut() {
                 returns.insert(index.into(), text.into());
             }
+        } else if promise.attribute("report_to_file").is_some() {
+            // cf-agent writes these to the file and prints nothing;
+            // cfmini writes no file.
         } else if self.options.collect_reports {
             self.outcome.reports.push(text);
         } else {
