@@ -198,10 +198,15 @@ impl Parser<'_> {
         self.chain(&OPERATORS, Self::product)
     }
 
-    /// Operands joined by `*`, `/`, `%` and `^`.
+    /// Operands joined by `*`, `/`, `%`, and `^` or `**` for a power.
     fn product(&mut self) -> Option<Expr> {
-        const OPERATORS: [(&str, u8); 4] =
-            [("*", b'*'), ("/", b'/'), ("%", b'%'), ("^", b'^')];
+        const OPERATORS: [(&str, u8); 5] = [
+            ("**", b'^'),
+            ("*", b'*'),
+            ("/", b'/'),
+            ("%", b'%'),
+            ("^", b'^'),
+        ];
         self.chain(&OPERATORS, Self::operand)
     }
 
