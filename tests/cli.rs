@@ -506,3 +506,35 @@ fn refused_functions_start_nothing() {
         "{trace}"
     );
 }
+
+#[test]
+fn endless_and_blocking_files_are_errors_not_hangs() {
+    // /dev/zero never ends and a FIFO without a writer blocks on open:
+    // functions give up with an error, discovery and
+    // network_connections() read neither.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fifo-root");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("proc/net")).unwrap();
+    std::fs::create_dir_all(dir.join("etc")).unwrap();
+    for fifo in ["proc/net/tcp", "etc/os-release", "fifo"] {
+        let path = dir.join(fifo);
+        let made = Command::new("mkfifo").arg(&path).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {fifo}");
+    }
+    let text = format!(
+        "bundle agent main {{ vars:\n\
+         \"z\" data => readjson(\"/dev/zero\", \"100\");\n\
+         \"f\" string => readfile(\"{}\", \"10\");\n\
+         \"n\" data => network_connections();\n\
+         reports: \"tcp=$(with)\" with => length(\"n[tcp]\"); }}\n",
+        dir.join("fifo").display()
+    );
+    let file = policy_file("endless.cf", &text);
+    let root = dir.to_str().unwrap();
+    let output = cfmini(&["run", &file, "--sysroot", root]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "R: tcp=0\n");
+    let errors = stderr(&output);
+    assert!(errors.contains("endless.cf:2: error: function 'readjson'"));
+    assert!(errors.contains("endless.cf:3: error: function 'readfile'"));
+}

@@ -299,7 +299,7 @@ pub fn hashmatch(call: &Call) -> CallResult {
 fn hash_of(call: &Call, path: &str, algorithm: &str) -> Result<String, String> {
     let bytes = match fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Some(Vec::new()),
-        Ok(_) => fs::read(path).ok(),
+        Ok(_) => read_bounded(path, 0).ok(),
         Err(_) => None,
     };
     let digest = match bytes {
@@ -356,12 +356,44 @@ pub fn size_limit(call: &Call, i: usize) -> Result<u64, String> {
 
 /// The first `limit` bytes of a file, all of it when `limit` is zero.
 pub fn read_limited(path: &str, limit: u64) -> std::io::Result<Vec<u8>> {
-    let file = fs::File::open(path)?;
+    let mut bytes = read_bounded(path, limit)?;
+    if limit > 0 {
+        bytes.truncate(limit as usize);
+    }
+    Ok(bytes)
+}
+
+/// The most a function reads of a file it is given no size for: a
+/// device such as `/dev/zero` never ends, and a huge file would fill
+/// memory.
+const MAX_FUNCTION_READ: u64 = 64 << 20;
+
+/// Reads a file for a function: at most `limit` bytes and one more (so
+/// that the caller can tell the file is larger), or, when `limit` is
+/// zero, all of it up to [`MAX_FUNCTION_READ`], past which it is an
+/// error. A FIFO or a socket is an error too, as reading one may never
+/// end.
+pub fn read_bounded(
+    path: impl AsRef<Path>,
+    limit: u64,
+) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+
+    let path = path.as_ref();
+    let kind = fs::metadata(path)?.file_type();
+    if kind.is_fifo() || kind.is_socket() {
+        let message = "not a regular file, device or directory";
+        return Err(Error::new(ErrorKind::InvalidInput, message));
+    }
+    let cap = if limit > 0 { limit } else { MAX_FUNCTION_READ };
     let mut bytes = Vec::new();
-    match limit {
-        0 => (&file).read_to_end(&mut bytes)?,
-        n => file.take(n).read_to_end(&mut bytes)?,
-    };
+    fs::File::open(path)?
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if limit == 0 && bytes.len() as u64 > MAX_FUNCTION_READ {
+        let message = format!("larger than {} MiB", MAX_FUNCTION_READ >> 20);
+        return Err(Error::other(message));
+    }
     Ok(bytes)
 }
 
@@ -600,7 +632,7 @@ fn sources(call: &Call) -> Option<Vec<Str>> {
 pub fn countlinesmatching(call: &Call) -> CallResult {
     let regex = crate::regex::compile(call.string(0)?)?;
     let path = path_arg(call, 1)?;
-    let text = fs::read(path).unwrap_or_default();
+    let text = read_bounded(path, 0).unwrap_or_default();
     let text = String::from_utf8_lossy(&text);
     let count = text
         .split_terminator('\n')

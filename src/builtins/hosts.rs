@@ -289,7 +289,7 @@ mod sysroot_tests {
 /// its non-empty lines once every match of the comment regex is gone.
 fn peer_groups(call: &Call) -> Result<Vec<Vec<String>>, String> {
     let path = call.string(0)?;
-    let text = fs::read(path).map_err(|e| {
+    let text = super::files::read_bounded(path, 0).map_err(|e| {
         format!("function '{}' could not read '{path}': {e}", call.name)
     })?;
     let text = String::from_utf8_lossy(&text);

@@ -15,7 +15,7 @@ const MAX_DEPTH: usize = 16;
 /// A `/proc/sys` file's text without its trailing newlines; `None` when
 /// it cannot be read.
 fn sysctl_text(path: &Path) -> Option<String> {
-    let bytes = fs::read(path).ok()?;
+    let bytes = super::files::read_bounded(path, 0).ok()?;
     let text = String::from_utf8_lossy(&bytes);
     Some(text.trim_end_matches('\n').to_string())
 }

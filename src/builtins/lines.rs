@@ -4,8 +4,6 @@
 //! Lines end at `\n` alone, as cf-agent reads them, so a `\r` before it
 //! stays part of the line.
 
-use std::fs;
-
 use super::logic::class;
 use super::{Call, CallResult, int};
 use crate::value::{Str, Value};
@@ -15,7 +13,7 @@ const MAX_FIELDS: usize = 31;
 
 /// The lines of a file, as text.
 fn lines(path: &str) -> std::io::Result<Vec<String>> {
-    let bytes = fs::read(path)?;
+    let bytes = super::files::read_bounded(path, 0)?;
     let text = String::from_utf8_lossy(&bytes);
     Ok(text.split_terminator('\n').map(str::to_string).collect())
 }

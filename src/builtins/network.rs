@@ -91,14 +91,21 @@ pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
         // fails to read, such as a directory in its place, gives the
         // rows read before the failure, as cf-agent lists it. A device
         // or a pipe is not read at all: it may never end.
-        if let Ok(file) = File::open(proc_net_dir.join(name)) {
-            let readable = file.metadata().is_ok_and(|m| m.is_file());
-            let rows = match readable {
-                true => builder.read_table(file),
-                false => Vec::new(),
-            };
-            tables.push((Str::from(name), Data::Array(rows.into())));
-        }
+        // The type is asked before opening: opening a FIFO would wait
+        // for a writer.
+        let path = proc_net_dir.join(name);
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        let rows = if meta.is_file() {
+            match File::open(&path) {
+                Ok(file) => builder.read_table(file),
+                Err(_) => continue,
+            }
+        } else {
+            Vec::new()
+        };
+        tables.push((Str::from(name), Data::Array(rows.into())));
     }
 
     if tables.is_empty() {

@@ -7,9 +7,7 @@
 //! cut document; of a CSV or environment file, the whole lines that fit
 //! are read.
 
-use std::fs;
-
-use super::files::size_limit;
+use super::files::{read_bounded, size_limit};
 use super::{Call, CallResult, data};
 use crate::json;
 use crate::value::{Data, Object, Str};
@@ -29,13 +27,13 @@ fn file_text_cut(
     lines: bool,
 ) -> Result<String, String> {
     let path = call.string(0)?;
-    let bytes = fs::read(path).map_err(|e| {
-        format!("function '{}' could not read '{path}': {e}", call.name)
-    })?;
     let limit = match limit_at.filter(|&i| i < call.args.len()) {
         Some(i) => size_limit(call, i)?,
         None => 0,
     };
+    let bytes = read_bounded(path, limit).map_err(|e| {
+        format!("function '{}' could not read '{path}': {e}", call.name)
+    })?;
     if lines && limit > 0 {
         let text = String::from_utf8_lossy(&bytes);
         return Ok(lines_within(&text, limit));

@@ -140,7 +140,13 @@ const MAX_PRINTED_LINE: u64 = 1 << 20;
 /// The first `count` lines of `file`, as `printfile` prints them.
 fn read_lines(file: &str, count: usize) -> Result<Vec<String>, String> {
     use std::io::{BufRead, BufReader, Read};
+    use std::os::unix::fs::FileTypeExt;
 
+    if std::fs::metadata(file).is_ok_and(|m| m.file_type().is_fifo()) {
+        return Err(format!(
+            "printing of file '{file}' was not possible: it is a FIFO"
+        ));
+    }
     let unreadable = |e: std::io::Error| {
         format!("printing of file '{file}' was not possible: {e}")
     };

@@ -220,10 +220,11 @@ impl Root {
 
     /// The bytes of a regular file, as [`Root::read`] reads them.
     fn read_bytes(&self, path: &str) -> Option<Vec<u8>> {
-        let file = File::open(self.path(path)).ok()?;
-        if !file.metadata().ok()?.is_file() {
+        // Asked before opening: opening a FIFO waits for a writer.
+        if !std::fs::metadata(self.path(path)).ok()?.is_file() {
             return None;
         }
+        let file = File::open(self.path(path)).ok()?;
         let mut bytes = Vec::new();
         file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).ok()?;
         Some(bytes)
