@@ -184,13 +184,19 @@ impl Evaluator<'_> {
         let (scopes, base) = scopes_of(current, name, qualify);
         let mut scopes = scopes.iter().flatten();
         let vars = scopes.find_map(|s| self.vars.get(&**s))?;
+        // `a[k]` names the level below `k` of classic array `a`.
+        let (base, prefix) = split_indices(base).unwrap_or((base, Vec::new()));
         let mut root = ArrayNode::default();
         for (var, value) in vars {
             let Some((var_base, indices)) = split_indices(var) else {
                 continue;
             };
-            if var_base == base {
-                root.insert(&indices, Value::to_data(value));
+            let below = indices.strip_prefix(prefix.as_slice());
+            match below {
+                Some(rest) if var_base == base && !rest.is_empty() => {
+                    root.insert(rest, Value::to_data(value))
+                }
+                _ => {}
             }
         }
         root.into_data()
