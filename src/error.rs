@@ -78,6 +78,14 @@ impl Error {
         }
     }
 
+    /// The error, placed at `file` and `span` when it has no place yet.
+    pub fn or_at(mut self, file: &Path, span: Span) -> Error {
+        if self.place.is_none() {
+            self.place = Some((file.to_path_buf(), span));
+        }
+        self
+    }
+
     /// The error text with its place: `file:line:col: error: message`,
     /// then the source line and a caret under the column.
     pub fn render(&self, source: Option<&str>) -> String {

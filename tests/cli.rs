@@ -538,3 +538,15 @@ fn endless_and_blocking_files_are_errors_not_hangs() {
     assert!(errors.contains("endless.cf:2: error: function 'readjson'"));
     assert!(errors.contains("endless.cf:3: error: function 'readfile'"));
 }
+
+#[test]
+fn bundle_recursion_stops_at_the_method_that_goes_too_deep() {
+    let text = "bundle agent main { methods: \"r\" usebundle => rec(\"1\"); }\n\
+                bundle agent rec(n)\n{ methods:\n\
+                \"again\" usebundle => rec(\"$(n)1\"); }\n";
+    let file = policy_file("recursion.cf", text);
+    let output = cfmini(&["run", &file]);
+    assert_ne!(output.status.code(), Some(0));
+    let expected = "recursion.cf:4:1: error: bundle 'rec' nests deeper than 100";
+    assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+}

@@ -914,7 +914,8 @@ impl<'a> Evaluator<'a> {
                 self.method_promisers.push(promise.promiser.clone());
                 let returned = self.run_bundle(callee, args, classes);
                 self.method_promisers.pop();
-                let returned = returned?;
+                let returned = returned
+                    .map_err(|e| e.or_at(&bundle.file, promise.span))?;
                 self.drop_parameters(callee);
                 self.use_result(bundle, promise, bindings, returned);
                 self.promise_kept(&scope, "methods", promise, bindings);
