@@ -134,10 +134,18 @@ impl Checker<'_> {
                 &*attribute.name,
                 "if" | "unless" | "ifvarclass" | "expression"
             );
-            // An empty condition is allowed; it never resolves.
-            if let (true, Rval::Str(expr, span)) = (is_class, &attribute.value)
-                && !expr.is_empty()
-            {
+            let Rval::Str(expr, span) = &attribute.value else {
+                continue;
+            };
+            // cf-promises takes an empty `unless` (it never resolves),
+            // but no other empty condition.
+            if is_class && expr.is_empty() && &*attribute.name != "unless" {
+                let message = format!(
+                    "syntax error: '{}' is given an empty class expression",
+                    attribute.name
+                );
+                self.error(*span, message);
+            } else if is_class && !expr.is_empty() {
                 self.class_syntax(expr, *span);
             }
         }

@@ -547,6 +547,7 @@ fn bundle_recursion_stops_at_the_method_that_goes_too_deep() {
     let file = policy_file("recursion.cf", text);
     let output = cfmini(&["run", &file]);
     assert_ne!(output.status.code(), Some(0));
-    let expected = "recursion.cf:4:1: error: bundle 'rec' nests deeper than 100";
+    let expected =
+        "recursion.cf:4:1: error: bundle 'rec' nests deeper than 100";
     assert!(stderr(&output).contains(expected), "{}", stderr(&output));
 }
