@@ -46,15 +46,20 @@ pub fn format(call: &Call) -> CallResult {
         let (spec, conversion) = (&rest[..end], rest.as_bytes()[end]);
         rest = &rest[end + 1..];
         let spec = positional(spec)?;
+        // Text that is no specification ends the result, refused
+        // modifiers or not (`%z %s` gives what came before it).
+        let spec_char = |c: char| {
+            "-+ #0123456789.l".contains(c) || REFUSED_MODIFIERS.contains(c)
+        };
+        if !spec.chars().all(spec_char) {
+            return Ok(Value::string(out));
+        }
         if let Some(m) = spec.chars().find(|c| REFUSED_MODIFIERS.contains(*c)) {
             return Err(format!(
                 "function 'format' does not allow modifier '{m}' in \
                  '%{spec}{}'",
                 conversion as char
             ));
-        }
-        if !spec.chars().all(|c| "-+ #0123456789.l".contains(c)) {
-            return Ok(Value::string(out));
         }
         if next_arg >= call.args.len() {
             return Err("function 'format' has too few arguments".into());

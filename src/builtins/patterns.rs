@@ -285,8 +285,12 @@ fn tail(rest: &str, end: usize) -> &str {
 /// `s` gives no pieces.
 pub fn splitstring(call: &Call) -> CallResult {
     let text = call.string(0)?;
-    let regex = compile(call.string(1)?)?;
     let max = usize::try_from(call.int(2)?).unwrap_or(0);
+    // cf-agent splits nothing when the pattern does not compile.
+    let Ok(regex) = compile(call.string(1)?) else {
+        let whole = (max > 0 && !text.is_empty()).then(|| Str::from(text));
+        return Ok(Value::slist(whole.into_iter().collect()));
+    };
     let pieces = split_pieces(text, &regex, max);
     Ok(Value::slist(pieces.into_iter().map(Str::from).collect()))
 }
