@@ -209,6 +209,8 @@ struct Evaluator<'a> {
     files: HashMap<Rc<Path>, [Str; 2]>,
     /// Errors already reported, so that each shows once.
     reported: HashSet<String>,
+    /// The handle each promise without one gets, by its address.
+    default_handles: RefCell<HashMap<usize, Str>>,
     /// Results of [`CACHED_CALLS`], by function and arguments.
     calls: RefCell<HashMap<String, Value>>,
     /// The tags and comments of what the policy defined.
@@ -249,6 +251,7 @@ impl<'a> Evaluator<'a> {
             reported: HashSet::new(),
             files: policy_files(policy),
             calls: RefCell::default(),
+            default_handles: RefCell::default(),
             notes: state::Notes::default(),
             log: Log::new(options.verbose),
             arrays: RefCell::default(),
@@ -1075,9 +1078,15 @@ impl<'a> Evaluator<'a> {
                 .text
                 .into();
         }
-        let base = bundle.file.file_name().unwrap_or_default();
-        let base = canonify(&base.to_string_lossy());
-        format!("promise_{base}_{}", promise.line).into()
+        // Made once per promise: every pass and iteration binds it.
+        let key = promise as *const Promise as usize;
+        let mut made = self.default_handles.borrow_mut();
+        let handle = made.entry(key).or_insert_with(|| {
+            let base = bundle.file.file_name().unwrap_or_default();
+            let base = canonify(&base.to_string_lossy());
+            format!("promise_{base}_{}", promise.line).into()
+        });
+        handle.clone()
     }
 
     fn cached(&self, key: &str) -> Option<Value> {
