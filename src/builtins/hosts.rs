@@ -7,7 +7,6 @@
 //! found here, and, as cf-agent does for one it cannot find, the
 //! function gives back its argument unchanged.
 
-use std::fs;
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::logic::class;
@@ -20,10 +19,10 @@ struct HostLine {
     names: Vec<String>,
 }
 
-fn hosts_file(call: &Call) -> Vec<HostLine> {
+fn hosts_file(call: &Call) -> Result<Vec<HostLine>, String> {
     let path = call.env.sysroot().join("etc/hosts");
-    let text = fs::read_to_string(path).unwrap_or_default();
-    text.lines().filter_map(host_line).collect()
+    let text = super::users::database_text(call, &path)?;
+    Ok(text.lines().filter_map(host_line).collect())
 }
 
 fn host_line(line: &str) -> Option<HostLine> {
@@ -82,7 +81,7 @@ pub fn host2ip(call: &Call) -> CallResult {
     if let Some(address) = numeric_address(name) {
         return Ok(Value::string(address.to_string()));
     }
-    let found = hosts_file(call)
+    let found = hosts_file(call)?
         .into_iter()
         .find(|line| line.names.iter().any(|n| n.eq_ignore_ascii_case(name)));
     let text = found.map_or(name.to_string(), |l| l.address.to_string());
@@ -96,7 +95,7 @@ pub fn ip2host(call: &Call) -> CallResult {
     let Some(address) = numeric_address(text) else {
         return Ok(Value::string(text));
     };
-    let found = hosts_file(call)
+    let found = hosts_file(call)?
         .into_iter()
         .find(|line| line.address == address && !line.names.is_empty());
     let name = found.map_or(text.to_string(), |l| l.names[0].clone());

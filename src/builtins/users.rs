@@ -9,7 +9,7 @@
 //! A user or group is named by its name or by its number; cf-agent
 //! ignores blanks around either and reads `+1` as 1.
 
-use std::fs;
+use std::path::Path;
 
 use super::logic::class;
 use super::{Call, CallResult, data, int};
@@ -31,21 +31,45 @@ struct Group {
     gid: String,
 }
 
+/// The text of a database file under the sysroot: empty when there is
+/// none, an error when it cannot be read whole (a FIFO, a device).
+pub(super) fn database_text(
+    call: &Call,
+    path: &Path,
+) -> Result<String, String> {
+    if !path.exists() {
+        return Ok(String::new());
+    }
+    let bytes = super::files::read_bounded(path, 0).map_err(|e| {
+        format!(
+            "function '{}' could not read '{}': {e}",
+            call.name,
+            path.display()
+        )
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// The lines of a database file under the sysroot, split at colons;
 /// comments, blank lines and lines with too few fields are left out.
-fn records(call: &Call, file: &str, fields: usize) -> Vec<Vec<String>> {
+fn records(
+    call: &Call,
+    file: &str,
+    fields: usize,
+) -> Result<Vec<Vec<String>>, String> {
     let path = call.env.sysroot().join("etc").join(file);
-    let text = fs::read_to_string(path).unwrap_or_default();
-    text.lines()
+    let text = database_text(call, &path)?;
+    Ok(text
+        .lines()
         .filter(|line| !line.starts_with('#'))
         .map(|line| line.split(':').map(String::from).collect::<Vec<_>>())
         .filter(|record| record.len() >= fields)
-        .collect()
+        .collect())
 }
 
-fn users(call: &Call) -> Vec<User> {
-    let records = records(call, "passwd", 7).into_iter();
-    records
+fn users(call: &Call) -> Result<Vec<User>, String> {
+    let records = records(call, "passwd", 7)?.into_iter();
+    Ok(records
         .map(|mut r| User {
             shell: r.remove(6),
             home: r.remove(5),
@@ -54,17 +78,17 @@ fn users(call: &Call) -> Vec<User> {
             uid: r.remove(2),
             name: r.remove(0),
         })
-        .collect()
+        .collect())
 }
 
-fn groups(call: &Call) -> Vec<Group> {
-    let records = records(call, "group", 3).into_iter();
-    records
+fn groups(call: &Call) -> Result<Vec<Group>, String> {
+    let records = records(call, "group", 3)?.into_iter();
+    Ok(records
         .map(|mut r| Group {
             gid: r.remove(2),
             name: r.remove(0),
         })
-        .collect()
+        .collect())
 }
 
 /// How a user or group is named: by number when the text, blanks
@@ -89,30 +113,32 @@ fn is(key: &Key, name: &str, id: &str) -> bool {
     }
 }
 
-fn find_user(call: &Call, text: &str) -> Option<User> {
+fn find_user(call: &Call, text: &str) -> Result<Option<User>, String> {
     let key = key(text);
-    users(call).into_iter().find(|u| is(&key, &u.name, &u.uid))
+    Ok(users(call)?.into_iter().find(|u| is(&key, &u.name, &u.uid)))
 }
 
-fn find_group(call: &Call, text: &str) -> Option<Group> {
+fn find_group(call: &Call, text: &str) -> Result<Option<Group>, String> {
     let key = key(text);
-    groups(call).into_iter().find(|g| is(&key, &g.name, &g.gid))
+    Ok(groups(call)?
+        .into_iter()
+        .find(|g| is(&key, &g.name, &g.gid)))
 }
 
 /// `userexists(user)`: whether a user by that name or number exists.
 pub fn userexists(call: &Call) -> CallResult {
-    Ok(class(find_user(call, call.string(0)?).is_some()))
+    Ok(class(find_user(call, call.string(0)?)?.is_some()))
 }
 
 /// `groupexists(group)`: whether a group by that name or number exists.
 pub fn groupexists(call: &Call) -> CallResult {
-    Ok(class(find_group(call, call.string(0)?).is_some()))
+    Ok(class(find_group(call, call.string(0)?)?.is_some()))
 }
 
 /// `getuid(user)`: the user's number; fails for an unknown user.
 pub fn getuid(call: &Call) -> CallResult {
     let name = call.string(0)?;
-    let user = find_user(call, name)
+    let user = find_user(call, name)?
         .ok_or_else(|| format!("function 'getuid' found no user '{name}'"))?;
     id_value(call, &user.uid)
 }
@@ -120,7 +146,7 @@ pub fn getuid(call: &Call) -> CallResult {
 /// `getgid(group)`: the group's number; fails for an unknown group.
 pub fn getgid(call: &Call) -> CallResult {
     let name = call.string(0)?;
-    let group = find_group(call, name)
+    let group = find_group(call, name)?
         .ok_or_else(|| format!("function 'getgid' found no group '{name}'"))?;
     id_value(call, &group.gid)
 }
@@ -138,7 +164,7 @@ fn id_value(call: &Call, id: &str) -> CallResult {
 pub fn getusers(call: &Call) -> CallResult {
     let names: Vec<&str> = call.string(0)?.split(',').collect();
     let ids: Vec<&str> = call.string(1)?.split(',').collect();
-    let kept = users(call)
+    let kept = users(call)?
         .into_iter()
         .filter(|u| !names.contains(&&*u.name) && !ids.contains(&&*u.uid))
         .map(|u| Str::from(u.name))
@@ -152,15 +178,17 @@ pub fn getusers(call: &Call) -> CallResult {
 pub fn getuserinfo(call: &Call) -> CallResult {
     let wanted = match call.args.len() {
         0 => None,
-        _ => find_user(call, call.string(0)?),
+        _ => find_user(call, call.string(0)?)?,
     };
     // SAFETY: getuid() has no preconditions and cannot fail.
     let current = unsafe { libc::getuid() };
-    let user = wanted
-        .or_else(|| find_user(call, &current.to_string()))
-        .ok_or_else(|| {
-            format!("function 'getuserinfo' found no user with uid {current}")
-        })?;
+    let user = match wanted {
+        Some(user) => Some(user),
+        None => find_user(call, &current.to_string())?,
+    };
+    let user = user.ok_or_else(|| {
+        format!("function 'getuserinfo' found no user with uid {current}")
+    })?;
     Ok(data(user_object(&user)))
 }
 
