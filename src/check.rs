@@ -145,7 +145,12 @@ impl Checker<'_> {
                     attribute.name
                 );
                 self.error(*span, message);
-            } else if is_class && !expr.is_empty() {
+            } else if is_class
+                && !expr.is_empty()
+                && &*attribute.name != "expression"
+            {
+                // cf-promises leaves an `expression` to run time, where
+                // cf-agent logs a malformed one and defines nothing.
                 self.class_syntax(expr, *span);
             }
         }
