@@ -390,12 +390,13 @@ impl<'a> Evaluator<'a> {
                     .collect();
                 vec![(frame.expand(&call.name).text, args)]
             }
-            Rval::ListRef(..) => match frame.value(rval) {
+            // A list that is not defined names no bundle: cf-agent stops.
+            Rval::ListRef(name, _) => match frame.value(rval) {
                 Ok(Value::List(_, names)) => names
                     .iter()
                     .map(|name| (name.to_string(), Vec::new()))
                     .collect(),
-                _ => Vec::new(),
+                _ => vec![(format!("@({name})"), Vec::new())],
             },
             other => text(other)
                 .map(|name| (name, Vec::new()))
