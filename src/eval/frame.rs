@@ -119,6 +119,15 @@ impl Env for Frame<'_, '_> {
     }
 
     fn expand_template(&self, text: &str, this: &[(Str, Str)]) -> String {
+        // cf-agent puts the `this` values in the text first, so a
+        // reference that then does not resolve shows the element.
+        let mut text = text.to_string();
+        for (name, value) in this {
+            text = text
+                .replace(&format!("$({name})"), value)
+                .replace(&format!("${{{name}}}"), value);
+        }
+        let text = text.as_str();
         let mut bindings = self.bindings.clone();
         bindings.extend(this.iter().cloned());
         let frame = Frame {
