@@ -1,10 +1,10 @@
 //! Functions cfmini refuses to run: those that would run a command,
 //! run a module or take up what one wrote, open a network connection,
 //! read what CFEngine records about other hosts or about packages,
-//! match lines of `ps` output, or read the Windows registry. Each is one row of [`REFUSED`], with the
-//! arity cf-agent accepts, so that a call cf-promises finds valid passes
-//! `check` and fails when it runs, with an error that says why, and
-//! nothing starts.
+//! match lines of `ps` output, or read the Windows registry. Each is one
+//! row of [`REFUSED`], with the arity cf-agent accepts, so that a call
+//! cf-promises finds valid passes `check` and fails when it runs, with
+//! an error that says why, and nothing starts.
 
 use super::{Builtin, Call, CallResult, Returns};
 

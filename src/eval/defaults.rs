@@ -5,7 +5,6 @@
 //! empty list, or (with `if_match_regex`) a value the pattern matches
 //! whole. cf-agent keeps an empty string as it is, and so does cfmini.
 
-use super::lookup::Qualify;
 use super::{Bindings, Evaluator};
 use crate::ast::{Body, Bundle, DEFAULT_NAMESPACE, Promise, Rval};
 use crate::regex;
@@ -25,11 +24,10 @@ impl<'a> Evaluator<'a> {
         pass: usize,
     ) {
         let scope = bundle.scope();
-        let frame = self.frame(&scope, bindings).qualifying(Qualify::Own);
-        let name = frame.expand(&promise.promiser);
-        if !name.complete {
+        let Some(name) = self.own_promiser(&scope, promise, bindings) else {
             return;
-        }
+        };
+        let frame = self.frame(&scope, bindings);
         let pattern = match promise.attribute("if_match_regex") {
             Some(attribute) => match frame.value(&attribute.value) {
                 Ok(Value::Scalar(_, pattern)) => Some(pattern),
@@ -37,7 +35,7 @@ impl<'a> Evaluator<'a> {
             },
             None => None,
         };
-        let current = self.vars.get(&scope).and_then(|v| v.get(&*name.text));
+        let current = self.vars.get(&scope).and_then(|v| v.get(&*name));
         if needs_default(current, pattern.as_deref()) {
             self.run_vars(bundle, promise, bindings, pass, false);
         }

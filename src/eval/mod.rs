@@ -801,6 +801,19 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The promiser expanded where the promise stands, a bundle's own
+    /// variables first; `None` while a reference in it does not resolve.
+    fn own_promiser(
+        &self,
+        scope: &str,
+        promise: &Promise,
+        bindings: &Bindings,
+    ) -> Option<String> {
+        let frame = self.frame(scope, bindings).qualifying(Qualify::Own);
+        let name = frame.expand(&promise.promiser);
+        name.complete.then_some(name.text)
+    }
+
     fn run_classes(
         &mut self,
         bundle: &Bundle,
@@ -809,12 +822,10 @@ impl<'a> Evaluator<'a> {
         pass: usize,
     ) {
         let scope = bundle.scope();
-        let frame = self.frame(&scope, bindings).qualifying(Qualify::Own);
-        let name = frame.expand(&promise.promiser);
-        if !name.complete {
+        let Some(name) = self.own_promiser(&scope, promise, bindings) else {
             return;
-        }
-        let bindings = &with_promiser(bindings, &name.text);
+        };
+        let bindings = &with_promiser(bindings, &name);
         let frame = self.frame(&scope, bindings);
         match frame.class_promise_holds(promise) {
             Truth::Holds(true) => {}
@@ -825,7 +836,7 @@ impl<'a> Evaluator<'a> {
         }
 
         let note = frame.note(promise);
-        let (classes, error) = frame.class_choice(promise, &name.text);
+        let (classes, error) = frame.class_choice(promise, &name);
         if let Some(message) = error {
             self.fail(bundle, promise, message);
         }
