@@ -67,6 +67,7 @@ fn call_in(tree: &str) -> Result<Value, String> {
         name: builtin.name,
         args: Vec::new(),
         env: &env,
+        written: Vec::new(),
     };
     (builtin.run)(&call)
 }

@@ -89,6 +89,7 @@ pub fn run(name: &str, args: Vec<Value>) -> Result<Value, String> {
         name,
         args,
         env: &env,
+        written: Vec::new(),
     };
     (row.run)(&call)
 }
@@ -138,6 +139,7 @@ pub fn text_in(fixture: &str, name: &str, args: &[&str]) -> String {
         name,
         args: args.iter().map(|&a| s(a)).collect(),
         env: &env,
+        written: Vec::new(),
     };
     show((find(name).expect("builtin exists").run)(&call))
 }

@@ -125,6 +125,9 @@ pub struct Call<'a> {
     pub args: Vec<Value>,
     /// Variables and the sysroot.
     pub env: &'a dyn Env,
+    /// For each argument written as `@(name)`, that text: a function
+    /// that wants a string gets it as written, as in cf-agent.
+    pub written: Vec<Option<Str>>,
 }
 
 /// Why a builtin call failed; the variable it was to set stays undefined.
@@ -1802,9 +1805,10 @@ pub fn find(name: &str) -> Option<&'static Builtin> {
 impl Call<'_> {
     /// Argument `i` as a string scalar.
     pub fn string(&self, i: usize) -> Result<&str, String> {
-        match &self.args[i] {
-            Value::Scalar(_, s) => Ok(s),
-            other => Err(format!(
+        match (&self.args[i], self.written.get(i)) {
+            (Value::Scalar(_, s), _) => Ok(s),
+            (_, Some(Some(written))) => Ok(written),
+            (other, _) => Err(format!(
                 "function '{}' expected a string as argument {}, got {}",
                 self.name,
                 i + 1,

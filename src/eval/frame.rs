@@ -374,10 +374,16 @@ impl<'e, 'a> Frame<'e, 'a> {
             return Ok(value);
         }
 
+        let written = call.args.iter().map(|arg| match arg {
+            Rval::ListRef(name, _) => Some(format!("@({name})").into()),
+            Rval::Str(text, _) => quoted_list_ref(text).map(|_| text.clone()),
+            _ => None,
+        });
         let invocation = Call {
             name: &call.name,
             args,
             env: self,
+            written: written.collect(),
         };
         let value = (builtin.run)(&invocation).map_err(Pending::Failed)?;
         if let Some(key) = key {
