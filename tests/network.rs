@@ -68,6 +68,7 @@ fn call_in(tree: &str) -> Result<Value, String> {
         args: Vec::new(),
         env: &env,
         written: Vec::new(),
+        template: None,
     };
     (builtin.run)(&call)
 }

@@ -90,6 +90,7 @@ pub fn run(name: &str, args: Vec<Value>) -> Result<Value, String> {
         args,
         env: &env,
         written: Vec::new(),
+        template: None,
     };
     (row.run)(&call)
 }
@@ -140,6 +141,7 @@ pub fn text_in(fixture: &str, name: &str, args: &[&str]) -> String {
         args: args.iter().map(|&a| s(a)).collect(),
         env: &env,
         written: Vec::new(),
+        template: None,
     };
     show((find(name).expect("builtin exists").run)(&call))
 }

@@ -21,7 +21,7 @@ pub fn maplist(call: &Call) -> CallResult {
     let items = call.strings(1)?;
     let expanded = items.into_iter().map(|item| {
         let this = [("this".into(), item)];
-        Str::from(call.env.expand_template(template, &this))
+        Str::from(template_text(call, template, &this))
     });
     Ok(Value::slist(expanded.collect()))
 }
@@ -114,7 +114,17 @@ fn expand_entry(call: &Call, template: &str, entry: &Entry) -> String {
     if let Some(inner) = &entry.inner_key {
         this.push(("this.k[1]".into(), inner.clone()));
     }
-    call.env.expand_template(template, &this)
+    template_text(call, template, &this)
+}
+
+/// The template expanded with `this` bound; a template written as a
+/// function call is called, and stays as written while it does not
+/// resolve.
+fn template_text(call: &Call, template: &str, this: &[(Str, Str)]) -> String {
+    match call.template {
+        Some(rval) => call.env.call_template(rval, this).unwrap_or_default(),
+        None => call.env.expand_template(template, this),
+    }
 }
 
 /// The entries of argument `i`: a list's items under their positions; a

@@ -74,6 +74,16 @@ pub trait Env {
         text.to_string()
     }
 
+    /// The value of `template`, a function call, where the call is with
+    /// the `this` names given bound; `None` while it does not resolve.
+    fn call_template(
+        &self,
+        _template: &crate::ast::Rval,
+        _this: &[(Str, Str)],
+    ) -> Option<String> {
+        None
+    }
+
     /// Every variable defined, by its full name (`default:bundle.name`),
     /// with its value.
     fn variables(&self) -> Vec<(String, Value)> {
@@ -128,6 +138,9 @@ pub struct Call<'a> {
     /// For each argument written as `@(name)`, that text: a function
     /// that wants a string gets it as written, as in cf-agent.
     pub written: Vec<Option<Str>>,
+    /// A map function's template written as a function call, which is
+    /// called for each element rather than once.
+    pub template: Option<&'a crate::ast::Rval>,
 }
 
 /// Why a builtin call failed; the variable it was to set stays undefined.

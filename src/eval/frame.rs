@@ -118,6 +118,23 @@ impl Env for Frame<'_, '_> {
         }
     }
 
+    fn call_template(
+        &self,
+        template: &Rval,
+        this: &[(Str, Str)],
+    ) -> Option<String> {
+        let mut bindings = self.bindings.clone();
+        bindings.extend(this.iter().cloned());
+        let frame = Frame {
+            bindings: &bindings,
+            ..*self
+        };
+        match frame.value(template).ok()? {
+            Value::Scalar(_, text) => Some(text.to_string()),
+            _ => None,
+        }
+    }
+
     fn expand_template(&self, text: &str, this: &[(Str, Str)]) -> String {
         // cf-agent puts the `this` values in the text first, so a
         // reference that then does not resolve shows the element.
@@ -355,17 +372,27 @@ impl<'e, 'a> Frame<'e, 'a> {
             .args
             .iter()
             .enumerate()
-            .map(|(i, arg)| match (self.value(arg), arg) {
-                (_, Rval::Str(text, _))
-                    if builtins::is_template(&call.name, i) =>
-                {
-                    Ok(Value::string(text.clone()))
-                }
-                (Err(Pending::Unresolved), Rval::Str(text, _)) if lenient => {
-                    Ok(Value::string(self.expand(text).text))
-                }
-                (value, _) => value,
-            })
+            .map(
+                |(i, arg)| match (arg, builtins::is_template(&call.name, i)) {
+                    (Rval::Str(text, _), true) => {
+                        Ok(Value::string(text.clone()))
+                    }
+                    // Called for each element, through `Call::template`;
+                    // cf-agent's maparray takes no such template.
+                    (Rval::Call(_), true) if &*call.name == "maparray" => {
+                        Err(Pending::Unresolved)
+                    }
+                    (Rval::Call(_), true) => Ok(Value::string("")),
+                    _ => match (self.value(arg), arg) {
+                        (Err(Pending::Unresolved), Rval::Str(text, _))
+                            if lenient =>
+                        {
+                            Ok(Value::string(self.expand(text).text))
+                        }
+                        (value, _) => value,
+                    },
+                },
+            )
             .collect::<Result<Vec<_>, _>>()?;
         let key = CACHED_CALLS
             .contains(&&*call.name)
@@ -379,11 +406,16 @@ impl<'e, 'a> Frame<'e, 'a> {
             Rval::Str(text, _) => quoted_list_ref(text).map(|_| text.clone()),
             _ => None,
         });
+        let template = call.args.iter().enumerate().find(|(i, arg)| {
+            builtins::is_template(&call.name, *i)
+                && matches!(arg, Rval::Call(_))
+        });
         let invocation = Call {
             name: &call.name,
             args,
             env: self,
             written: written.collect(),
+            template: template.map(|(_, arg)| arg),
         };
         let value = (builtin.run)(&invocation).map_err(Pending::Failed)?;
         if let Some(key) = key {
