@@ -52,7 +52,7 @@ enum Command {
     },
     /// Describe a command or a builtin function, or list the builtins.
     Help {
-        /// A command (`run`, `check`) or a function name.
+        /// A command (`run`, `eval`, `check`) or a function name.
         topic: Option<String>,
         /// List every builtin function, one line each.
         #[arg(long, conflicts_with = "topic")]
