@@ -338,17 +338,25 @@ fn snippet_text(
     let name = PathBuf::from("<snippet>");
     match (snippet, file) {
         (_, Some(file)) => Ok((load::read(&file)?, file)),
-        (Some(dash), None) if dash == "-" => {
-            let mut text = String::new();
-            io::stdin().read_to_string(&mut text).map_err(|e| {
-                let message = format!("cannot read standard input: {e}");
-                Error::new(ErrorKind::Io, message)
-            })?;
-            Ok((text, name))
-        }
+        (Some(dash), None) if dash == "-" => Ok((read_stdin()?, name)),
         (Some(text), None) => Ok((text, name)),
         (None, None) => Err(Error::new(ErrorKind::Usage, "no snippet given")),
     }
+}
+
+/// Standard input as text, up to the size of the largest policy file.
+fn read_stdin() -> Result<String, Error> {
+    let io_error = |message: String| Error::new(ErrorKind::Io, message);
+    let mut text = String::new();
+    let mut input = io::stdin().take(load::MAX_POLICY_BYTES + 1);
+    input
+        .read_to_string(&mut text)
+        .map_err(|e| io_error(format!("cannot read standard input: {e}")))?;
+    if text.len() as u64 > load::MAX_POLICY_BYTES {
+        let mib = load::MAX_POLICY_BYTES >> 20;
+        return Err(io_error(format!("standard input is over {mib} MiB")));
+    }
+    Ok(text)
 }
 
 fn report_snippet_errors(errors: &[Error], text: &str) -> i32 {

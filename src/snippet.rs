@@ -276,3 +276,34 @@ fn value_of(state: &State) -> Option<&crate::eval::StateVar> {
     let name = format!("default:main.{VALUE}");
     state.vars.iter().find(|v| v.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(text: &str) -> Form {
+        parse(text, Path::new("<snippet>")).unwrap().form
+    }
+
+    #[test]
+    fn forms_are_tried_in_order() {
+        assert_eq!(form("bundle agent b { reports: \"x\"; }"), Form::Policy);
+        assert_eq!(form("reports: \"x\";"), Form::Sections);
+        assert_eq!(form("\"x\" string => \"1\";"), Form::Promise);
+        assert_eq!(form("canonify(\"a b\")"), Form::Value(Returns::String));
+        assert_eq!(
+            form("splitstring(\"a\", \",\", 2)"),
+            Form::Value(Returns::Slist)
+        );
+        assert_eq!(form("isvariable(\"x\")"), Form::Value(Returns::Class));
+        assert_eq!(form("$(sys.arch)"), Form::Value(Returns::String));
+    }
+
+    #[test]
+    fn errors_are_placed_in_the_snippet_text() {
+        let errors = parse("\"x\" string => ;", Path::new("<snippet>"));
+        let error = &errors.unwrap_err()[0];
+        let (_, span) = error.place.as_ref().unwrap();
+        assert_eq!(span.start, "\"x\" string => ".len());
+    }
+}
