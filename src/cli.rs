@@ -1,6 +1,6 @@
-//! The command line: `run` and `check`, and the exit-code table.
+//! The command line: `run`, `eval` and `check`, and the exit-code table.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -8,12 +8,13 @@ use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 
 use crate::ast::{Policy, Rval};
 use crate::check;
-use crate::error::{Error, exit};
-use crate::eval::{self, Options, log::Log};
+use crate::error::{Error, ErrorKind, exit};
+use crate::eval::{self, Options, Outcome, log::Log};
 use crate::help;
 use crate::load::{self, Loaded};
 use crate::regex::{self, Regex};
 use crate::show::Show;
+use crate::snippet::{self, Snippet};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -40,6 +41,9 @@ enum Command {
     /// Run a policy's bundlesequence and print its reports.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Run a snippet of policy: a whole policy, the inside of a bundle,
+    /// one promise, or a value to print.
+    Eval(EvalArgs),
     /// Parse and check a policy without running it.
     #[command(after_help = EXIT_CODES)]
     Check {
@@ -48,7 +52,7 @@ enum Command {
     },
     /// Describe a command or a builtin function, or list the builtins.
     Help {
-        /// A command (`run`, `check`) or a function name.
+        /// A command (`run`, `eval`, `check`) or a function name.
         topic: Option<String>,
         /// List every builtin function, one line each.
         #[arg(long, conflicts_with = "topic")]
@@ -57,10 +61,25 @@ enum Command {
 }
 
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("show").multiple(true)))]
 struct RunArgs {
     /// The policy file.
     file: PathBuf,
+    #[command(flatten)]
+    setup: Setup,
+    /// Run these bundles instead of the policy's bundlesequence.
+    #[arg(short = 'b', long = "bundlesequence", value_delimiter = ',')]
+    bundlesequence: Option<Vec<String>>,
+    /// With --show-vars or --show-classes: print one JSON object holding
+    /// the reports and the state, with typed values, instead of text.
+    #[arg(long, requires = "show")]
+    json: bool,
+}
+
+/// What `run` and `eval` share: classes, the sysroot, the log and the
+/// state to show.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("show").multiple(true)))]
+struct Setup {
     /// Define classes (comma-separated).
     #[arg(short = 'D', long = "define", value_delimiter = ',')]
     define: Vec<String>,
@@ -68,9 +87,6 @@ struct RunArgs {
     /// changes no class.
     #[arg(short = 'N', long = "negate", value_delimiter = ',')]
     negate: Vec<String>,
-    /// Run these bundles instead of the policy's bundlesequence.
-    #[arg(short = 'b', long = "bundlesequence", value_delimiter = ',')]
-    bundlesequence: Option<Vec<String>>,
     /// Read /proc and /etc under DIR instead of /. Defaults to
     /// $CFENGINE_TEST_OVERRIDE_PROCDIR when that is set.
     #[arg(long, value_name = "DIR")]
@@ -90,11 +106,40 @@ struct RunArgs {
     #[arg(long, value_name = "REGEX", group = "show", num_args = 0..=1)]
     #[arg(require_equals = true, default_missing_value = "")]
     show_classes: Option<String>,
-    /// With --show-vars or --show-classes: print one JSON object holding
-    /// the reports and the state, with typed values, instead of text.
-    #[arg(long, requires = "show")]
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = SNIPPET_FORMS)]
+struct EvalArgs {
+    /// The snippet; `-` reads it from standard input.
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    snippet: Option<String>,
+    /// Read the snippet from FILE.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    setup: Setup,
+    /// Print a value as pretty JSON; for other snippets, one JSON object
+    /// holding the reports and any state shown, as `run --json` does.
+    #[arg(long)]
     json: bool,
 }
+
+const SNIPPET_FORMS: &str = "\
+A snippet is the first of these it fits:
+  a whole policy          bundle agent main { reports: \"hi\"; }
+  the inside of a bundle  vars: \"x\" string => \"1\"; reports: \"$(x)\";
+  a single promise        \"x\" string => \"1\";  (a vars promise unless
+                          it starts with a promise type)
+  a value                 canonify(\"a b\")  or  $(sys.arch)
+A value prints alone, as cf-agent renders it: the text of a scalar,
+format(\"%S\") of a list or data container, true or false for a class.
+
+Exit codes:
+  0  success
+  1  the snippet ran but something failed
+  2  usage or I/O error
+  3  parse or check error";
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
@@ -111,6 +156,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Eval(args) => eval_snippet(args),
         Command::Check { file } => check(&file),
         Command::Help { topic, functions } => help(topic, functions),
     }
@@ -147,33 +193,17 @@ fn help(topic: Option<String>, functions: bool) -> i32 {
 }
 
 fn run(args: RunArgs) -> i32 {
-    let show = match show_options(&args) {
-        Ok(show) => show,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::USAGE;
-        }
+    let (show, mut options) = match setup(args.setup) {
+        Ok(setup) => setup,
+        Err(code) => return code,
     };
-    let sysroot = args.sysroot.unwrap_or_else(default_sysroot);
-    if !sysroot.is_dir() {
-        let message =
-            format!("sysroot '{}' is not a directory", sysroot.display());
-        eprintln!("error: {message}");
-        return exit::USAGE;
-    }
-    let options = Options {
-        sysroot,
-        defines: args.define,
-        negations: args.negate,
-        bundlesequence: args.bundlesequence,
-        verbose: args.verbose,
-        collect_reports: args.json,
-    };
+    options.bundlesequence = args.bundlesequence;
+    options.collect_reports = args.json;
     let loaded = match load_checked(&args.file, &options) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let log = Log::new(args.verbose);
+    let log = Log::new(options.verbose);
     for (path, _) in &loaded.sources {
         log.file_loaded(path);
     }
@@ -186,11 +216,7 @@ fn run(args: RunArgs) -> i32 {
     let mut out = BufWriter::new(stdout.lock());
     let result = eval::run(&loaded.policy, &args.file, &options, &mut out);
     if let Ok(outcome) = &result {
-        let text = match args.json {
-            true => show.json(&outcome.state, &outcome.reports),
-            false => show.tables(&outcome.state),
-        };
-        let _ = out.write_all(text.as_bytes());
+        let _ = out.write_all(shown(&show, outcome, args.json).as_bytes());
     }
     let _ = out.flush();
     match result {
@@ -204,8 +230,144 @@ fn run(args: RunArgs) -> i32 {
     }
 }
 
+/// The state to show after a run, as tables or JSON.
+fn shown(show: &Show, outcome: &Outcome, json: bool) -> String {
+    match json {
+        true => show.json(&outcome.state, &outcome.reports),
+        false => show.tables(&outcome.state),
+    }
+}
+
+/// The state to show and the options of a run, from the arguments
+/// `run` and `eval` share; a usage error gives the exit code.
+fn setup(args: Setup) -> Result<(Show, Options), i32> {
+    let usage = |message: String| {
+        eprintln!("error: {message}");
+        exit::USAGE
+    };
+    let show = show_options(&args).map_err(usage)?;
+    let sysroot = args.sysroot.unwrap_or_else(default_sysroot);
+    if !sysroot.is_dir() {
+        let shown = sysroot.display();
+        return Err(usage(format!("sysroot '{shown}' is not a directory")));
+    }
+    let options = Options {
+        sysroot,
+        defines: args.define,
+        negations: args.negate,
+        verbose: args.verbose,
+        ..Options::default()
+    };
+    Ok((show, options))
+}
+
+/// `cfmini eval`: runs a snippet and prints its reports, or its value.
+/// A file holding a whole policy runs as `run` runs it, `inputs` and
+/// all.
+fn eval_snippet(args: EvalArgs) -> i32 {
+    if let Some(file) = args.file.as_ref().filter(|f| holds_policy(f)) {
+        let args = RunArgs {
+            file: file.clone(),
+            setup: args.setup,
+            bundlesequence: None,
+            json: args.json,
+        };
+        return run(args);
+    }
+    let (show, mut options) = match setup(args.setup) {
+        Ok(setup) => setup,
+        Err(code) => return code,
+    };
+    let (text, name) = match snippet_text(args.snippet, args.file.clone()) {
+        Ok(read) => read,
+        Err(e) => return report_load_error(&e, Path::new("")),
+    };
+    let snippet = match snippet::parse(&text, &name) {
+        Ok(snippet) => snippet,
+        Err(errors) => return report_snippet_errors(&errors, &text),
+    };
+    options.collect_reports = args.json || snippet.is_value();
+
+    let loaded = snippet.loaded();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = eval::run(&loaded.policy, &name, &options, &mut out);
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            eprintln!("{}", snippet.render(&e));
+            return e.kind.exit_code();
+        }
+    };
+    let mut text = String::new();
+    if snippet.is_value() {
+        text = value_output(&snippet, &outcome, args.json);
+    }
+    if !(snippet.is_value() && args.json) {
+        text += &shown(&show, &outcome, args.json);
+    }
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    match outcome.errors.is_empty() {
+        true => exit::SUCCESS,
+        false => exit::FAILED,
+    }
+}
+
+fn holds_policy(file: &Path) -> bool {
+    let text = load::read(file).unwrap_or_default();
+    snippet::is_policy(&text, file)
+}
+
+/// What a value snippet prints: its value, as text or JSON, or nothing
+/// when it was never set.
+fn value_output(snippet: &Snippet, outcome: &Outcome, json: bool) -> String {
+    let (state, reports) = (&outcome.state, &outcome.reports[..]);
+    let text = match json {
+        true => snippet.value_json(state, reports),
+        false => snippet.value_text(state, reports).map(|t| t + "\n"),
+    };
+    text.unwrap_or_default()
+}
+
+/// The snippet's text and the name it goes by in messages.
+fn snippet_text(
+    snippet: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<(String, PathBuf), Error> {
+    let name = PathBuf::from("<snippet>");
+    match (snippet, file) {
+        (_, Some(file)) => Ok((load::read(&file)?, file)),
+        (Some(dash), None) if dash == "-" => Ok((read_stdin()?, name)),
+        (Some(text), None) => Ok((text, name)),
+        (None, None) => Err(Error::new(ErrorKind::Usage, "no snippet given")),
+    }
+}
+
+/// Standard input as text, up to the size of the largest policy file.
+fn read_stdin() -> Result<String, Error> {
+    let io_error = |message: String| Error::new(ErrorKind::Io, message);
+    let mut text = String::new();
+    let mut input = io::stdin().take(load::MAX_POLICY_BYTES + 1);
+    input
+        .read_to_string(&mut text)
+        .map_err(|e| io_error(format!("cannot read standard input: {e}")))?;
+    if text.len() as u64 > load::MAX_POLICY_BYTES {
+        let mib = load::MAX_POLICY_BYTES >> 20;
+        return Err(io_error(format!("standard input is over {mib} MiB")));
+    }
+    Ok(text)
+}
+
+fn report_snippet_errors(errors: &[Error], text: &str) -> i32 {
+    for error in errors {
+        eprintln!("{}", error.render(Some(text)));
+    }
+    errors.first().map_or(exit::INVALID, |e| e.kind.exit_code())
+}
+
 /// The regexes of `--show-vars` and `--show-classes`.
-fn show_options(args: &RunArgs) -> Result<Show, String> {
+fn show_options(args: &Setup) -> Result<Show, String> {
     Ok(Show {
         vars: compile("--show-vars", &args.show_vars)?,
         classes: compile("--show-classes", &args.show_classes)?,

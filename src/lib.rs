@@ -25,6 +25,7 @@ pub mod parse;
 pub mod regex;
 pub mod scan;
 pub mod show;
+pub mod snippet;
 pub mod syntax;
 pub mod system;
 pub mod value;

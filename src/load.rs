@@ -236,7 +236,7 @@ pub fn read(path: &Path) -> Result<String, Error> {
 }
 
 /// The largest policy file cfmini reads.
-const MAX_POLICY_BYTES: u64 = 1 << 30;
+pub const MAX_POLICY_BYTES: u64 = 1 << 30;
 
 /// The items of `inputs` in `body common control` and in `body file
 /// control`.

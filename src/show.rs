@@ -175,7 +175,7 @@ fn entry_json(tags: &[Str], comment: &str) -> Json {
 
 /// A value as typed JSON: numbers for `int` and `real` values and list
 /// items that read as numbers, strings otherwise.
-fn value_json(value: &Value) -> Json {
+pub fn value_json(value: &Value) -> Json {
     match value {
         Value::Scalar(ScalarKind::String, text) => json!(&**text),
         Value::Scalar(ScalarKind::Int, text) => int_json(text),

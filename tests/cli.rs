@@ -551,3 +551,137 @@ fn bundle_recursion_stops_at_the_method_that_goes_too_deep() {
         "recursion.cf:4:1: error: bundle 'rec' nests deeper than 100";
     assert!(stderr(&output).contains(expected), "{}", stderr(&output));
 }
+
+/// Runs `cfmini eval` with `input` on standard input.
+fn cfmini_with_input(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cfmini"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cfmini runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().expect("cfmini runs")
+}
+
+/// `cfmini eval SNIPPET` with the arguments after it; exits 0.
+fn eval_ok(snippet: &str, options: &[&str]) -> String {
+    let mut args = vec!["eval", snippet];
+    args.extend(options);
+    let output = cfmini(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    stdout(&output)
+}
+
+// The values below are what cf-agent prints for the same promises in a
+// whole `bundle agent main`.
+
+#[test]
+fn eval_runs_a_whole_policy() {
+    let snippet = "bundle agent main { reports: \"hi\"; }";
+    assert_eq!(eval_ok(snippet, &[]), "R: hi\n");
+}
+
+#[test]
+fn eval_wraps_the_inside_of_a_bundle() {
+    let snippet =
+        "vars: \"l\" slist => { \"a\", \"b\" }; reports: \"item $(l)\";";
+    assert_eq!(eval_ok(snippet, &[]), "R: item a\nR: item b\n");
+}
+
+#[test]
+fn eval_takes_a_single_promise_as_vars() {
+    let shown =
+        eval_ok("\"n\" int => \"2k\";", &["--show-vars=^default:main\\.n$"]);
+    let line = shown.lines().nth(1).unwrap_or_default();
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cells, ["default:main.n", "2000", "source=promise"]);
+}
+
+#[test]
+fn eval_prints_a_value_as_cf_agent_renders_it() {
+    let cases = [
+        ("canonify(\"a b\")", "a_b"),
+        (
+            "splitstring(\"a,b,c\", \",\", 5)",
+            "{ \"a\", \"b\", \"c\" }",
+        ),
+        ("parsejson('{\"b\":1,\"a\":[2]}')", "{\"a\":[2],\"b\":1}"),
+        ("eval(\"1+1\", \"math\", \"infix\")", "2.000000"),
+        ("string_length(\"abc\")", "3"),
+        ("isvariable(\"sys.arch\")", "true"),
+        ("strcmp(\"a\", \"b\")", "false"),
+        ("$(const.dollar)", "$"),
+    ];
+    for (snippet, value) in cases {
+        assert_eq!(eval_ok(snippet, &[]), format!("{value}\n"), "{snippet}");
+    }
+}
+
+#[test]
+fn eval_json_prints_the_value_typed() {
+    let list = eval_ok("splitstring(\"a,b,c\", \",\", 5)", &["--json"]);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list, serde_json::json!(["a", "b", "c"]));
+    let data = eval_ok("parsejson('{\"b\":1,\"a\":[2]}')", &["--json"]);
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data, serde_json::json!({"a": [2], "b": 1}));
+    assert_eq!(eval_ok("string_length(\"abc\")", &["--json"]), "3\n");
+}
+
+#[test]
+fn eval_defines_classes_with_d() {
+    let snippet =
+        "reports:\n  foo::\n    \"foo set\";\n  !foo::\n    \"no foo\";";
+    assert_eq!(eval_ok(snippet, &[]), "R: no foo\n");
+    assert_eq!(eval_ok(snippet, &["-D", "foo"]), "R: foo set\n");
+}
+
+#[test]
+fn eval_errors_point_into_the_snippet() {
+    let snippet = "vars:\n  \"x\" string => \"1\"\nreports: \"$(x)\";";
+    let output = cfmini(&["eval", snippet]);
+    assert_eq!(output.status.code(), Some(3));
+    let expected = "<snippet>:3:1: error: syntax error: expected ',' or ';'\n  \
+                    reports: \"$(x)\";\n  ^";
+    assert_eq!(stderr(&output).trim_end(), expected);
+
+    let output = cfmini(&["eval", "canonify(\"a b\""]);
+    assert_eq!(output.status.code(), Some(3));
+    let expected = "<snippet>:1:15: error: syntax error: expected ')' or ','\n  \
+                    canonify(\"a b\"\n                ^";
+    assert_eq!(stderr(&output).trim_end(), expected);
+}
+
+#[test]
+fn eval_reads_standard_input_and_files() {
+    let output =
+        cfmini_with_input(&["eval", "-"], "reports: \"from stdin\";\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "R: from stdin\n");
+
+    let file = policy_file(
+        "snippet.cf",
+        "vars: \"x\" string => \"1\"; reports: \"$(x)\";\n",
+    );
+    let output = cfmini(&["eval", "-f", &file]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "R: 1\n");
+}
+
+#[test]
+fn eval_runtime_errors_name_the_snippet_line() {
+    let snippet = "vars:\n  \"x\" string => readfile(\"/nonexistent/cfmini\");";
+    let output = cfmini(&["eval", snippet]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("<snippet>:2: error: function 'readfile'")
+    );
+    assert!(stdout(&output).is_empty());
+}
