@@ -168,28 +168,23 @@ fn help(topic: Option<String>, functions: bool) -> i32 {
     let mut command = Cli::command();
     // Building names each subcommand's usage after the binary.
     command.build();
-    if functions {
-        print!("{}", help::function_list());
-        return exit::SUCCESS;
-    }
-    let Some(topic) = topic else {
-        println!("{}", command.render_long_help());
-        return exit::SUCCESS;
+    let text = match (functions, topic) {
+        (true, _) => help::function_list(),
+        (false, None) => format!("{}\n", command.render_long_help()),
+        (false, Some(topic)) => match command.find_subcommand_mut(&topic) {
+            Some(sub) => format!("{}\n", sub.render_long_help()),
+            None => match help::function(&topic) {
+                Some(text) => text,
+                None => {
+                    eprintln!("error: {}", help::not_a_function(&topic));
+                    return exit::USAGE;
+                }
+            },
+        },
     };
-    if let Some(sub) = command.find_subcommand_mut(&topic) {
-        println!("{}", sub.render_long_help());
-        return exit::SUCCESS;
-    }
-    match help::function(&topic) {
-        Some(text) => {
-            print!("{text}");
-            exit::SUCCESS
-        }
-        None => {
-            eprintln!("error: {}", help::not_a_function(&topic));
-            exit::USAGE
-        }
-    }
+    // A reader that stops early, such as `head`, is no error.
+    let _ = io::stdout().lock().write_all(text.as_bytes());
+    exit::SUCCESS
 }
 
 fn run(args: RunArgs) -> i32 {
