@@ -105,21 +105,9 @@ pub fn splayclass(call: &Call) -> CallResult {
     } else {
         (288, hour * 12 + minute / 5)
     };
-    let slot = u64::from(one_at_a_time(text.as_bytes()) % 8192) * slots / 8192;
+    let slot =
+        u64::from(super::lists::one_at_a_time(text) % 8192) * slots / 8192;
     Ok(super::logic::class(slot == current))
-}
-
-/// Bob Jenkins' one-at-a-time hash.
-fn one_at_a_time(bytes: &[u8]) -> u32 {
-    let mut hash: u32 = 0;
-    for &byte in bytes {
-        hash = hash.wrapping_add(u32::from(byte));
-        hash = hash.wrapping_add(hash << 10);
-        hash ^= hash >> 6;
-    }
-    hash = hash.wrapping_add(hash << 3);
-    hash ^= hash >> 11;
-    hash.wrapping_add(hash << 15)
 }
 
 /// The local hour and minute now, from the C library's `localtime_r`.
@@ -142,14 +130,14 @@ fn local_hour_minute() -> Result<(u64, u64), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::one_at_a_time;
+    use super::super::lists::one_at_a_time;
 
     // cf-agent 3.21 at 19:47 held splayclass("s14", "hourly") (slot 9 of
     // 12) and splayclass("s391", "daily") (slot 237 of 288).
     #[test]
     fn texts_hash_to_the_slots_cf_agent_gives_them() {
         let slot = |text: &str, slots: u64| {
-            u64::from(one_at_a_time(text.as_bytes()) % 8192) * slots / 8192
+            u64::from(one_at_a_time(text) % 8192) * slots / 8192
         };
         assert_eq!(slot("s14", 12), 9);
         assert_eq!(slot("s391", 288), 237);

@@ -110,7 +110,7 @@ pub fn shuffle(call: &Call) -> CallResult {
 }
 
 /// Bob Jenkins' one-at-a-time hash of the bytes of `text`.
-fn one_at_a_time(text: &str) -> u32 {
+pub(super) fn one_at_a_time(text: &str) -> u32 {
     let mut hash: u32 = 0;
     for byte in text.bytes() {
         hash = hash.wrapping_add(u32::from(byte));

@@ -56,7 +56,7 @@ fn nan_payload(text: &str) -> usize {
 }
 
 /// Digits with an optional fraction and an optional exponent.
-fn decimal(text: &str) -> Option<(f64, usize)> {
+pub(super) fn decimal(text: &str) -> Option<(f64, usize)> {
     let bytes = text.as_bytes();
     let digits = |from: usize| {
         let tail = bytes.get(from..).unwrap_or_default();

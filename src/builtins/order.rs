@@ -156,32 +156,10 @@ fn scan_unsigned(text: &str) -> Option<f64> {
     scan_decimal(text)
 }
 
-/// Digits with an optional fraction, then an exponent if one is whole.
+/// Digits with an optional fraction, then an exponent if one is whole,
+/// read as `strtod` reads them.
 fn scan_decimal(text: &str) -> Option<f64> {
-    let bytes = text.as_bytes();
-    let digits = |from: usize| {
-        from + bytes[from.min(bytes.len())..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count()
-    };
-    let whole = digits(0);
-    let mut end = whole;
-    if bytes.get(end) == Some(&b'.') {
-        end = digits(end + 1);
-    }
-    if !bytes[..end].iter().any(u8::is_ascii_digit) {
-        return None;
-    }
-
-    if matches!(bytes.get(end), Some(b'e' | b'E')) {
-        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
-        let exponent_end = digits(end + 1 + sign);
-        if exponent_end > end + 1 + sign {
-            end = exponent_end;
-        }
-    }
-    text[..end].parse().ok()
+    super::numbers::decimal(text).map(|(value, _)| value)
 }
 
 /// A hexadecimal number after its `0x`: digits with an optional
