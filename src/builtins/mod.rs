@@ -43,6 +43,8 @@ use std::rc::Rc;
 
 use crate::value::{Data, ScalarKind, Str, Value};
 
+pub use numbers::cf_real;
+
 /// What a builtin needs from the evaluator besides its arguments.
 pub trait Env {
     /// The value of a variable named as policy names it (`x`, `b.x`).
@@ -2004,13 +2006,7 @@ pub fn strtol(text: &str) -> Option<(i64, &str)> {
 
 /// Reads a real argument as C's `strtod` does, 0 when none.
 pub fn strtod(text: &str) -> f64 {
-    strtod_prefix(text).map_or(0.0, |(value, _)| value)
-}
-
-/// The real C's `strtod` reads at the start of `text`, with the text
-/// after it; `None` when no number starts it.
-pub fn strtod_prefix(text: &str) -> Option<(f64, &str)> {
-    numbers::strtod_prefix(text).map(|(value, len)| (value, &text[len..]))
+    numbers::strtod_prefix(text).map_or(0.0, |(value, _)| value)
 }
 
 /// A list or a data container, as a collection argument resolves.

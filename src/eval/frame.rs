@@ -708,14 +708,7 @@ pub fn int_text(text: &str) -> Option<i64> {
 /// -50), or any other, which is ignored (`1.5x` is 1.5). The value must
 /// stay within ±9.99999e100.
 pub fn real_text(text: &str) -> Option<f64> {
-    let (value, rest) = builtins::strtod_prefix(text.trim())?;
-    let scale = match rest.as_bytes() {
-        [] => 1,
-        [b'%'] => -1,
-        [unit] => builtins::unit_scale(*unit),
-        _ => return None,
-    };
-    let value = value * scale as f64;
+    let value = builtins::cf_real(text.trim()).ok()?;
     (value.is_nan() || value.abs() <= 9.99999e100).then_some(value)
 }
 
