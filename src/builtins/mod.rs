@@ -43,6 +43,7 @@ use std::rc::Rc;
 
 use crate::value::{Data, ScalarKind, Str, Value};
 
+pub use format::slist_text;
 pub use numbers::cf_real;
 
 /// What a builtin needs from the evaluator besides its arguments.
@@ -1856,6 +1857,12 @@ impl Call<'_> {
             value => return Some(value.clone()),
         };
         if let Some(value) = self.env.lookup(text) {
+            return Some(value);
+        }
+        // A quoted `"@(name)"` names the variable as `name` does.
+        let list_name =
+            text.strip_prefix("@(").and_then(|t| t.strip_suffix(')'));
+        if let Some(value) = list_name.and_then(|name| self.env.lookup(name)) {
             return Some(value);
         }
         if let Some(array) = self.env.classic_array(text) {
