@@ -24,6 +24,7 @@ mod frame;
 pub mod log;
 mod lookup;
 mod outcome;
+mod session;
 mod state;
 mod tags;
 
@@ -41,6 +42,7 @@ use frame::{Frame, Pending, Truth};
 pub use frame::{int_text, real_text};
 use log::{Log, Skip};
 use lookup::{Qualify, namespace_of};
+pub use session::{INPUT_BUNDLE, Session};
 pub use state::{State, StateClass, StateVar};
 
 /// The number of passes cf-agent makes over a bundle.

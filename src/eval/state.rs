@@ -26,7 +26,7 @@ pub struct State {
 }
 
 /// A variable as the run left it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StateVar {
     /// `default:bundle.name`, `default:sys.arch`, `default:main.a[k]`.
     pub name: String,
@@ -39,7 +39,7 @@ pub struct StateVar {
 }
 
 /// A global class.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StateClass {
     /// The class name.
     pub name: String,
