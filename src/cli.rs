@@ -1,6 +1,6 @@
 //! The command line: `run`, `eval` and `check`, and the exit-code table.
 
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -15,6 +15,8 @@ use crate::load::{self, Loaded};
 use crate::regex::{self, Regex};
 use crate::show::Show;
 use crate::snippet::{self, Snippet};
+use crate::table;
+use crate::value::Value;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -32,8 +34,10 @@ Exit codes:
     disable_help_subcommand = true
 )]
 pub struct Cli {
+    /// Without a command, the REPL starts when standard input is a
+    /// terminal.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -44,6 +48,10 @@ enum Command {
     /// Run a snippet of policy: a whole policy, the inside of a bundle,
     /// one promise, or a value to print.
     Eval(EvalArgs),
+    /// Start an interactive session: type promises, values and
+    /// `:commands`, one environment across inputs.
+    #[command(after_help = REPL_HELP)]
+    Repl(ReplArgs),
     /// Parse and check a policy without running it.
     #[command(after_help = EXIT_CODES)]
     Check {
@@ -52,7 +60,8 @@ enum Command {
     },
     /// Describe a command or a builtin function, or list the builtins.
     Help {
-        /// A command (`run`, `eval`, `check`) or a function name.
+        /// A command (`run`, `eval`, `repl`, `check`) or a function
+        /// name.
         topic: Option<String>,
         /// List every builtin function, one line each.
         #[arg(long, conflicts_with = "topic")]
@@ -109,6 +118,30 @@ struct Setup {
 }
 
 #[derive(Args, Debug)]
+struct ReplArgs {
+    /// Define classes (comma-separated).
+    #[arg(short = 'D', long = "define", value_delimiter = ',')]
+    define: Vec<String>,
+    /// Read /proc and /etc under DIR instead of /. Defaults to
+    /// $CFENGINE_TEST_OVERRIDE_PROCDIR when that is set.
+    #[arg(long, value_name = "DIR")]
+    sysroot: Option<PathBuf>,
+    /// Log decisions on standard error.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+const REPL_HELP: &str = "\
+Each input is a snippet, as `cfmini eval` takes it, run against what the
+inputs before it defined; it goes on over several lines until its
+brackets close and it ends with ';' or '}'. Type :help in the session
+for its commands (:vars, :classes, :load, :reset, :json, :table, :type,
+:quit). On a terminal, lines are edited with history kept in
+$CFMINI_HISTORY or ~/.cfmini_history, and Tab completes functions,
+promise types, variables and classes. From a pipe, the inputs run
+without prompts and the exit code is 1 if any failed.";
+
+#[derive(Args, Debug)]
 #[command(after_help = SNIPPET_FORMS)]
 struct EvalArgs {
     /// The snippet; `-` reads it from standard input.
@@ -121,8 +154,12 @@ struct EvalArgs {
     setup: Setup,
     /// Print a value as pretty JSON; for other snippets, one JSON object
     /// holding the reports and any state shown, as `run --json` does.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "table")]
     json: bool,
+    /// Print a data value that is an array of objects, or an object of
+    /// such arrays, as an aligned table with a column per leaf path.
+    #[arg(long)]
+    table: bool,
 }
 
 const SNIPPET_FORMS: &str = "\
@@ -154,11 +191,47 @@ pub fn main() -> i32 {
             };
         }
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return no_command();
+    };
+    match command {
+        Command::Repl(args) => repl(args),
         Command::Run(args) => run(args),
         Command::Eval(args) => eval_snippet(args),
         Command::Check { file } => check(&file),
         Command::Help { topic, functions } => help(topic, functions),
+    }
+}
+
+/// `cfmini` alone: the REPL on a terminal, the usage elsewhere, so
+/// that a script that forgot its command does not wait for input.
+fn no_command() -> i32 {
+    if io::stdin().is_terminal() {
+        return repl(ReplArgs {
+            define: Vec::new(),
+            sysroot: None,
+            verbose: false,
+        });
+    }
+    let usage = Cli::command().render_usage();
+    eprintln!(
+        "error: no command given\n\n{usage}\n\nFor more, try 'cfmini help'."
+    );
+    exit::USAGE
+}
+
+fn repl(args: ReplArgs) -> i32 {
+    let args = Setup {
+        define: args.define,
+        negate: Vec::new(),
+        sysroot: args.sysroot,
+        verbose: args.verbose,
+        show_vars: None,
+        show_classes: None,
+    };
+    match setup(args) {
+        Ok((_, options)) => crate::repl::main(options),
+        Err(code) => code,
     }
 }
 
@@ -296,7 +369,7 @@ fn eval_snippet(args: EvalArgs) -> i32 {
     };
     let mut text = String::new();
     if snippet.is_value() {
-        text = value_output(&snippet, &outcome, args.json);
+        text = value_output(&snippet, &outcome, args.json, args.table);
     }
     if !(snippet.is_value() && args.json) {
         text += &shown(&show, &outcome, args.json);
@@ -314,10 +387,29 @@ fn holds_policy(file: &Path) -> bool {
     snippet::is_policy(&text, file)
 }
 
-/// What a value snippet prints: its value, as text or JSON, or nothing
-/// when it was never set.
-fn value_output(snippet: &Snippet, outcome: &Outcome, json: bool) -> String {
+/// What a value snippet prints: its value, as text, JSON or a table, or
+/// nothing when it was never set. A value that is not a table prints as
+/// text, with a note on standard error.
+fn value_output(
+    snippet: &Snippet,
+    outcome: &Outcome,
+    json: bool,
+    table: bool,
+) -> String {
     let (state, reports) = (&outcome.state, &outcome.reports[..]);
+    if table {
+        let data = match snippet.value(state) {
+            Some(Value::Data(data)) => Some(data),
+            _ => None,
+        };
+        match data.and_then(|d| table::render(d)) {
+            Some(text) => return text,
+            None => eprintln!(
+                "note: --table takes an array of objects or an object of \
+                 such arrays; the value prints as it is"
+            ),
+        }
+    }
     let text = match json {
         true => snippet.value_json(state, reports),
         false => snippet.value_text(state, reports).map(|t| t + "\n"),
@@ -399,7 +491,10 @@ fn check(file: &Path) -> i32 {
 /// Loads and checks a policy; on failure prints every error and gives
 /// the exit code. Inputs that hold variables are expanded against the
 /// policy's common bundles, set up as `options` says.
-fn load_checked(file: &Path, options: &Options) -> Result<Loaded, i32> {
+pub(crate) fn load_checked(
+    file: &Path,
+    options: &Options,
+) -> Result<Loaded, i32> {
     let mut expand = |policy: &Policy, items: &[&Rval]| {
         eval::expand_inputs(policy, file, options, items)
     };

@@ -22,9 +22,10 @@ use crate::eval::State;
 use crate::load::Loaded;
 use crate::parse;
 use crate::show;
+use crate::value::Value;
 
 /// The variable or class a value snippet sets.
-const VALUE: &str = "snippet_value";
+pub const VALUE: &str = "snippet_value";
 
 /// What a snippet turned out to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,9 +58,19 @@ pub struct Snippet {
 /// and checks it as `check` would. On failure, the errors of the form
 /// the text most looks like.
 pub fn parse(text: &str, name: &Path) -> Result<Snippet, Vec<Error>> {
+    parse_in(text, name, &Policy::clone)
+}
+
+/// Parses `text` as [`parse`] does, checking it as part of the policy
+/// `context` makes of it: the bundles and bodies of a session, say.
+pub fn parse_in(
+    text: &str,
+    name: &Path,
+    context: &dyn Fn(&Policy) -> Policy,
+) -> Result<Snippet, Vec<Error>> {
     for form in candidates(text) {
         match wrap(text, name, form) {
-            Ok(snippet) if snippet.fits() => return snippet.checked(),
+            Ok(snippet) if snippet.fits() => return snippet.checked(context),
             _ => {}
         }
     }
@@ -105,11 +116,15 @@ fn likely_form(text: &str) -> Form {
 }
 
 /// The type a value snippet has: the return type of the builtin it
-/// calls, `string` for a reference; `None` when it is neither.
+/// calls, `string` for a scalar reference and `slist` for a list
+/// reference; `None` when it is neither.
 fn value_type(text: &str) -> Option<Returns> {
     let text = text.trim();
     if text.starts_with("$(") || text.starts_with("${") {
         return Some(Returns::String);
+    }
+    if text.starts_with("@(") || text.starts_with("@{") {
+        return Some(Returns::Slist);
     }
     let (name, _) = text.split_once('(')?;
     let name = name.trim_end();
@@ -126,13 +141,18 @@ fn wrap_text(text: &str, form: Form) -> (String, usize) {
         Form::Policy => (String::new(), String::new()),
         Form::Sections => ("bundle agent main { ".into(), "\n}\n".into()),
         Form::Promise => ("bundle agent main { vars: ".into(), "\n}\n".into()),
-        Form::Value(returns) => value_wrapping(returns),
+        Form::Value(returns) => value_wrapping(returns, text),
     };
     (format!("{prefix}{text}{suffix}"), prefix.len())
 }
 
-/// The promise that sets a value and the report that prints it.
-fn value_wrapping(returns: Returns) -> (String, String) {
+/// The promise that sets a value and the report that prints it. A list
+/// reference goes in braces, since a list promise takes no bare `@(x)`.
+fn value_wrapping(returns: Returns, text: &str) -> (String, String) {
+    let (open, close) = match text.trim_start().starts_with('@') {
+        true => ("{ ", " }"),
+        false => ("", ""),
+    };
     let (promise, report) = match returns {
         Returns::Class => (
             format!("classes: \"{VALUE}\" expression =>"),
@@ -149,8 +169,8 @@ fn value_wrapping(returns: Returns) -> (String, String) {
             format!("\"$({VALUE})\";"),
         ),
     };
-    let prefix = format!("bundle agent main {{ {promise} ");
-    (prefix, format!("\n;\nreports:\n{report}\n}}\n"))
+    let prefix = format!("bundle agent main {{ {promise} {open}");
+    (prefix, format!("{close}\n;\nreports:\n{report}\n}}\n"))
 }
 
 fn type_name(returns: Returns) -> &'static str {
@@ -209,8 +229,11 @@ impl Snippet {
         }
     }
 
-    fn checked(self) -> Result<Snippet, Vec<Error>> {
-        let errors = check::check(&self.policy);
+    fn checked(
+        self,
+        context: &dyn Fn(&Policy) -> Policy,
+    ) -> Result<Snippet, Vec<Error>> {
+        let errors = check::check(&context(&self.policy));
         if errors.is_empty() {
             return Ok(self);
         }
@@ -270,6 +293,12 @@ impl Snippet {
         let text: Option<String> = serde_json::to_string_pretty(&value).ok();
         text.map(|t| t + "\n")
     }
+
+    /// A value snippet's value as the run left it; `None` for a class
+    /// or when the value was never set.
+    pub fn value<'s>(&self, state: &'s State) -> Option<&'s Value> {
+        value_of(state).map(|v| &v.value)
+    }
 }
 
 fn value_of(state: &State) -> Option<&crate::eval::StateVar> {
@@ -297,6 +326,7 @@ mod tests {
         );
         assert_eq!(form("isvariable(\"x\")"), Form::Value(Returns::Class));
         assert_eq!(form("$(sys.arch)"), Form::Value(Returns::String));
+        assert_eq!(form("@(sys.interfaces)"), Form::Value(Returns::Slist));
     }
 
     #[test]

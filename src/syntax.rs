@@ -109,6 +109,11 @@ impl Syntax {
             .copied()
     }
 
+    /// The built-in promise types, in no particular order.
+    pub fn promise_types(&self) -> impl Iterator<Item = &'static str> {
+        self.promise_types.keys().copied()
+    }
+
     /// Whether `promise_type` is a built-in promise type.
     pub fn is_promise_type(&self, promise_type: &str) -> bool {
         self.promise_types.contains_key(promise_type)

@@ -17,7 +17,7 @@
 
 use super::{Call, CallResult, is_c_space, strtod, strtol};
 use crate::json;
-use crate::value::{ListKind, Value};
+use crate::value::{ListKind, Str, Value};
 
 /// The conversion characters that end a specification.
 const CONVERSIONS: &str = "diouxXeEfFgGaAcsSpn";
@@ -177,13 +177,7 @@ fn collection_text(call: &Call, arg: usize) -> Result<String, String> {
     let name = call.string(arg)?;
     match call.env.lookup(name) {
         Some(Value::Data(d)) => Ok(json::to_compact(&d)),
-        Some(Value::List(ListKind::String, items)) => {
-            let quoted: Vec<String> = items
-                .iter()
-                .map(|item| format!("\"{}\"", item.replace('"', "\\\"")))
-                .collect();
-            Ok(format!("{{ {} }}", quoted.join(", ")))
-        }
+        Some(Value::List(ListKind::String, items)) => Ok(slist_text(&items)),
         Some(other) => Err(format!(
             "function 'format' expected an slist or data variable for \
              '%S', got {} variable '{name}'",
@@ -191,6 +185,15 @@ fn collection_text(call: &Call, arg: usize) -> Result<String, String> {
         )),
         None => Err(call.missing(arg)),
     }
+}
+
+/// A list as `%S` prints it: `{ "a", "b" }`, quotes escaped.
+pub fn slist_text(items: &[Str]) -> String {
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|item| format!("\"{}\"", item.replace('"', "\\\"")))
+        .collect();
+    format!("{{ {} }}", quoted.join(", "))
 }
 
 /// Pads or cuts text as `%s` does; width and precision count bytes.

@@ -1,0 +1,595 @@
+//! `cfmini repl`: one evaluation that lasts while a person types.
+//!
+//! Each input is a snippet, in any of the forms `cfmini eval` takes,
+//! and runs against what the inputs before it left (see
+//! [`Session`]). Lines are gathered until they make a whole input (see
+//! [`input::is_complete`]); a line that starts with `:` is a command.
+//! On a terminal, rustyline edits the lines, keeps the history in a
+//! file and completes names; from a pipe, lines are read as they come
+//! and no prompt is printed, so that a script of inputs gives only
+//! their output.
+
+mod complete;
+mod input;
+
+use std::cell::RefCell;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{Config, Editor};
+
+use crate::builtins::{Returns, slist_text};
+use crate::cli;
+use crate::error::exit;
+use crate::eval::{INPUT_BUNDLE, Options, Outcome, Session, State};
+use crate::json;
+use crate::regex;
+use crate::show::{self, Show};
+use crate::snippet::{self, Form, Snippet, VALUE};
+use crate::table;
+use crate::value::{Data, Value};
+
+use complete::{Completion, Names};
+
+/// The name inputs go by in error messages.
+const INPUT_NAME: &str = "<input>";
+
+/// The prompt for a new input, and for a line that continues one.
+const PROMPT: &str = "cf> ";
+const CONTINUED: &str = "... ";
+
+/// Scopes whose variables `:vars` leaves out unless asked: those of the
+/// system rather than of the session.
+const SYSTEM_SCOPES: [&str; 7] =
+    ["sys", "const", "mon", "def", "this", "edit", "match"];
+
+const HELP: &str = "\
+Type policy and it runs at once, against what earlier inputs defined:
+  \"x\" string => \"hi\";            a promise (vars unless it names a type)
+  classes: \"ok\" expression => \"any\";   promise-type sections
+  reports: \"$(x)\";
+  bundle agent b { ... }           bundles and bodies, kept for later use;
+                                   a policy with a bundlesequence or a
+                                   `bundle agent main` also runs at once
+  canonify(\"a b\")  $(x)  @(l)     a value, printed
+An input goes on over several lines until its brackets close and it
+ends with ';' or '}'; an empty line ends it whatever it holds.
+
+Commands:
+  :help              this text
+  :vars [REGEX]      variables whose full name REGEX matches; without
+                     one, those of policy (not sys., const., mon., ...)
+  :classes [REGEX]   classes REGEX matches; without one, those of policy
+  :load FILE         load a policy into the session and run its
+                     bundlesequence
+  :reset             forget every definition and value
+  :json on|off       print values as pretty JSON
+  :table on|off      print arrays of objects as aligned tables
+  :type EXPR         the type of a variable name or of a value
+  :quit              leave (so does Ctrl-D); Ctrl-C abandons an input
+
+The session's own promises run as `bundle agent main`, so a policy's
+own `bundle agent main` runs once when it comes in and gives way to
+them after.
+";
+
+/// Runs the REPL on standard input until it ends or `:quit`.
+pub fn main(options: Options) -> i32 {
+    let mut repl = Repl::new(options);
+    match io::stdin().is_terminal() {
+        true => repl.interactive(),
+        false => repl.piped(),
+    }
+}
+
+struct Repl {
+    session: Session,
+    options: Options,
+    /// What the last input left.
+    state: State,
+    json: bool,
+    table: bool,
+    /// Names for completion, shared with the line editor.
+    names: Rc<RefCell<Names>>,
+    /// Whether an input failed, for the exit code of a piped session.
+    failed: bool,
+    /// Set by `:quit`.
+    quit: bool,
+}
+
+impl Repl {
+    fn new(options: Options) -> Repl {
+        let mut repl = Repl {
+            session: Session::new(options.clone()),
+            options,
+            state: State::default(),
+            json: false,
+            table: false,
+            names: Rc::default(),
+            failed: false,
+            quit: false,
+        };
+        // An empty first input sets up the system variables and classes,
+        // so that `:vars sys` and completion know them from the start.
+        repl.run_input("", &mut io::sink());
+        repl
+    }
+
+    /// Lines from a terminal, edited by rustyline.
+    fn interactive(&mut self) -> i32 {
+        let config = Config::builder().auto_add_history(false).build();
+        let mut editor: Editor<Completion, DefaultHistory> =
+            match Editor::with_config(config) {
+                Ok(editor) => editor,
+                Err(e) => {
+                    eprintln!("error: cannot start the line editor: {e}");
+                    return exit::USAGE;
+                }
+            };
+        editor.set_helper(Some(Completion {
+            names: self.names.clone(),
+        }));
+        let history = history_file();
+        if let Some(file) = &history {
+            // A missing history file is the usual first start.
+            let _ = editor.load_history(file);
+        }
+
+        println!("cfmini {} (:help for help)", env!("CARGO_PKG_VERSION"));
+        let mut pending = String::new();
+        while !self.quit {
+            let prompt = if pending.is_empty() {
+                PROMPT
+            } else {
+                CONTINUED
+            };
+            match editor.readline(prompt) {
+                Ok(line) => {
+                    let Some(input) = self.gather(&mut pending, &line) else {
+                        continue;
+                    };
+                    let _ = editor.add_history_entry(input.trim_end());
+                    if let Some(file) = &history {
+                        let _ = editor.save_history(file);
+                    }
+                    self.handle(&input);
+                }
+                Err(ReadlineError::Interrupted) => pending.clear(),
+                Err(ReadlineError::Eof) => break,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            }
+        }
+        exit::SUCCESS
+    }
+
+    /// Lines from a pipe or a file, without prompts; the exit code says
+    /// whether every input succeeded.
+    fn piped(&mut self) -> i32 {
+        let mut pending = String::new();
+        for line in io::stdin().lock().lines() {
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => {
+                    eprintln!("error: cannot read standard input: {e}");
+                    return exit::USAGE;
+                }
+            };
+            if let Some(input) = self.gather(&mut pending, &line) {
+                self.handle(&input);
+            }
+            if self.quit {
+                break;
+            }
+        }
+        if !pending.trim().is_empty() && !self.quit {
+            self.handle(&pending);
+        }
+        match self.failed {
+            true => exit::FAILED,
+            false => exit::SUCCESS,
+        }
+    }
+
+    /// Adds `line` to the input gathered so far; the whole input once
+    /// it is complete. A command is whole on its own line.
+    fn gather(&self, pending: &mut String, line: &str) -> Option<String> {
+        if pending.is_empty() && line.trim_start().starts_with(':') {
+            return Some(line.to_string());
+        }
+        if pending.is_empty() && line.trim().is_empty() {
+            return None;
+        }
+        let ends = line.trim().is_empty();
+        pending.push_str(line);
+        pending.push('\n');
+        (ends || input::is_complete(pending)).then(|| std::mem::take(pending))
+    }
+
+    /// Runs one input or command, printing what it gives.
+    fn handle(&mut self, input: &str) {
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        let ok = match input.trim_start().strip_prefix(':') {
+            Some(command) => self.command(command.trim(), &mut out),
+            None => self.run_input(input, &mut out),
+        };
+        let _ = out.flush();
+        self.failed |= !ok;
+    }
+
+    /// Runs a command; whether it succeeded.
+    fn command(&mut self, command: &str, out: &mut dyn Write) -> bool {
+        let (name, argument) = command
+            .split_once(char::is_whitespace)
+            .map_or((command, ""), |(n, a)| (n, a.trim()));
+        match name {
+            "help" | "h" | "?" => write(out, HELP),
+            "vars" => self.show_vars(argument, out),
+            "classes" => self.show_classes(argument, out),
+            "load" => self.load(argument, out),
+            "reset" => {
+                self.session.reset();
+                self.run_input("", &mut io::sink());
+                write(out, "The session is empty.\n")
+            }
+            "json" => switch("json", &mut self.json, argument, out),
+            "table" => switch("table", &mut self.table, argument, out),
+            "type" => self.show_type(argument, out),
+            "quit" | "q" | "exit" => {
+                self.quit = true;
+                true
+            }
+            _ => {
+                eprintln!("error: no command ':{name}'; :help lists them");
+                false
+            }
+        }
+    }
+
+    /// Runs a snippet in the session; whether it succeeded.
+    fn run_input(&mut self, text: &str, out: &mut dyn Write) -> bool {
+        let name = Path::new(INPUT_NAME);
+        let session = &self.session;
+        let parsed = match text.trim().is_empty() {
+            true => None,
+            false => Some(snippet::parse_in(text, name, &|p| session.with(p))),
+        };
+        let snippet = match parsed {
+            None => None,
+            Some(Ok(snippet)) => Some(snippet),
+            Some(Err(errors)) => {
+                for error in &errors {
+                    eprintln!("{}", error.render(Some(text)));
+                }
+                return false;
+            }
+        };
+
+        let result = match &snippet {
+            Some(s) if s.form == Form::Policy && !runs_itself(s) => {
+                self.session.define(&s.policy);
+                for line in defined(s) {
+                    eprintln!("{line}");
+                }
+                return true;
+            }
+            Some(s) if s.form == Form::Policy => {
+                self.session.load(&s.policy, name, out)
+            }
+            Some(s) => {
+                let policy = &s.policy;
+                let collect = s.is_value();
+                self.session.run_promises(policy, name, collect, out)
+            }
+            None => {
+                let empty = crate::ast::Policy::default();
+                self.session.run_promises(&empty, name, false, out)
+            }
+        };
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let shown = match &snippet {
+                    Some(s) => s.render(&e),
+                    None => e.render(None),
+                };
+                eprintln!("{shown}");
+                return false;
+            }
+        };
+        let mut ok = outcome.errors.is_empty();
+        if let Some(s) = snippet.as_ref().filter(|s| s.is_value()) {
+            ok &= self.print_value(s, &outcome, out);
+            self.session.forget(VALUE);
+        }
+        self.keep(outcome.state);
+        ok
+    }
+
+    /// Prints a value snippet's value as the modes ask; whether it had
+    /// one.
+    fn print_value(
+        &self,
+        snippet: &Snippet,
+        outcome: &Outcome,
+        out: &mut dyn Write,
+    ) -> bool {
+        if snippet.form == Form::Value(Returns::Class) {
+            let text = outcome.reports.first().cloned().unwrap_or_default();
+            return write(out, &format!("{text}\n"));
+        }
+        match snippet.value(&outcome.state) {
+            Some(value) => write(out, &self.render(value)),
+            None => false,
+        }
+    }
+
+    /// A value as the REPL prints it: scalars as text, lists as cf-agent's
+    /// `%S`, data as indented JSON or a table; everything as JSON when
+    /// `:json on`.
+    fn render(&self, value: &Value) -> String {
+        let table = match (self.table, value) {
+            (true, Value::Data(data)) => table::render(data),
+            _ => None,
+        };
+        if let Some(text) = table {
+            return text;
+        }
+        if self.json {
+            let json = show::value_json(value);
+            return serde_json::to_string_pretty(&json).unwrap_or_default()
+                + "\n";
+        }
+        match value {
+            Value::Scalar(_, text) => format!("{text}\n"),
+            Value::List(_, items) => format!("{}\n", slist_text(items)),
+            Value::Data(data) => format!("{}\n", json::to_pretty(data)),
+        }
+    }
+
+    /// Keeps the state of the last input, and its names for completion.
+    fn keep(&mut self, state: State) {
+        let mut names = self.names.borrow_mut();
+        names.vars = state.vars.iter().map(|v| short_name(&v.name)).collect();
+        names.classes = state.classes.iter().map(|c| c.name.clone()).collect();
+        drop(names);
+        self.state = state;
+    }
+
+    fn show_vars(&self, pattern: &str, out: &mut dyn Write) -> bool {
+        let Some(filter) = filter(pattern) else {
+            return false;
+        };
+        let shown = self.state.vars.iter().filter(|v| match pattern {
+            "" => !is_system_var(&v.name),
+            _ => filter.is_match(&v.name),
+        });
+        let state = State {
+            vars: shown.cloned().collect(),
+            classes: Vec::new(),
+        };
+        let show = Show {
+            vars: Some(filter),
+            classes: None,
+        };
+        write(out, &show.tables(&state))
+    }
+
+    fn show_classes(&self, pattern: &str, out: &mut dyn Write) -> bool {
+        let Some(filter) = filter(pattern) else {
+            return false;
+        };
+        let shown = self.state.classes.iter().filter(|c| match pattern {
+            "" => !c.tags.iter().any(|t| &**t == "hardclass"),
+            _ => filter.is_match(&c.name),
+        });
+        let state = State {
+            vars: Vec::new(),
+            classes: shown.cloned().collect(),
+        };
+        let show = Show {
+            vars: None,
+            classes: Some(filter),
+        };
+        write(out, &show.tables(&state))
+    }
+
+    /// `:load FILE`: the policy and its inputs, checked, added to the
+    /// session and run.
+    fn load(&mut self, file: &str, out: &mut dyn Write) -> bool {
+        if file.is_empty() {
+            eprintln!("error: :load needs a file");
+            return false;
+        }
+        let file = PathBuf::from(file);
+        let Ok(loaded) = cli::load_checked(&file, &self.options) else {
+            return false;
+        };
+        match self.session.load(&loaded.policy, &file, out) {
+            Ok(outcome) => {
+                let ok = outcome.errors.is_empty();
+                self.keep(outcome.state);
+                ok
+            }
+            Err(e) => {
+                let source =
+                    e.place.as_ref().and_then(|(f, _)| loaded.source(f));
+                eprintln!("{}", e.render(source));
+                false
+            }
+        }
+    }
+
+    /// `:type EXPR`: a name's type as `type(name, "true")` gives it, or
+    /// the type of the value EXPR computes.
+    fn show_type(&mut self, expr: &str, out: &mut dyn Write) -> bool {
+        if expr.is_empty() {
+            eprintln!("error: :type needs a variable name or a value");
+            return false;
+        }
+        let is_name = expr.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '.' | ':' | '[' | ']')
+        });
+        if is_name {
+            let call = format!("type(\"{expr}\", \"true\")");
+            return self.value_of(&call).is_some_and(|value| {
+                let text = match &value {
+                    Value::Scalar(_, text) => text.to_string(),
+                    other => type_name(other),
+                };
+                let text = text.strip_prefix("policy ").unwrap_or(&text);
+                write(out, &format!("{text}\n"))
+            });
+        }
+        let Ok(snippet) = snippet::parse(expr, Path::new(INPUT_NAME)) else {
+            eprintln!("error: ':type' takes a variable name or a value");
+            return false;
+        };
+        if snippet.form == Form::Value(Returns::Class) {
+            return write(out, "class\n");
+        }
+        match self.value_of(expr) {
+            Some(value) => write(out, &format!("{}\n", type_name(&value))),
+            None => false,
+        }
+    }
+
+    /// The value a value snippet computes in the session, its errors
+    /// printed; the session keeps nothing of it.
+    fn value_of(&mut self, text: &str) -> Option<Value> {
+        let name = Path::new(INPUT_NAME);
+        let session = &self.session;
+        let snippet = match snippet::parse_in(text, name, &|p| session.with(p))
+        {
+            Ok(snippet) if snippet.is_value() => snippet,
+            Ok(_) => return None,
+            Err(errors) => {
+                for error in &errors {
+                    eprintln!("{}", error.render(Some(text)));
+                }
+                return None;
+            }
+        };
+        let mut sink = io::sink();
+        let result =
+            self.session
+                .run_promises(&snippet.policy, name, true, &mut sink);
+        self.session.forget(VALUE);
+        match result {
+            Ok(outcome) => snippet.value(&outcome.state).cloned(),
+            Err(e) => {
+                eprintln!("{}", snippet.render(&e));
+                None
+            }
+        }
+    }
+}
+
+/// Whether a policy typed at the prompt runs when given: when it says
+/// what to run, with a bundlesequence or a `bundle agent main`.
+fn runs_itself(snippet: &Snippet) -> bool {
+    let policy = &snippet.policy;
+    policy.control_settings("bundlesequence").next().is_some()
+        || policy.bundles.iter().any(|b| &*b.name == INPUT_BUNDLE)
+}
+
+/// The lines that tell which bundles and bodies an input defined.
+fn defined(snippet: &Snippet) -> Vec<String> {
+    let policy = &snippet.policy;
+    let bundles = policy
+        .bundles
+        .iter()
+        .map(|b| format!("defined bundle {} {}", b.kind, b.name));
+    let bodies = policy
+        .bodies
+        .iter()
+        .map(|b| format!("defined {} {} {}", b.keyword, b.kind, b.name));
+    bundles.chain(bodies).collect()
+}
+
+/// A variable's name as the session's bundle refers to it: bare for
+/// its own, `bundle.name` for others in the default namespace.
+fn short_name(full: &str) -> String {
+    let bare = full.strip_prefix("default:").unwrap_or(full);
+    let own = format!("{INPUT_BUNDLE}.");
+    bare.strip_prefix(&own).unwrap_or(bare).to_string()
+}
+
+fn is_system_var(name: &str) -> bool {
+    let bare = name.strip_prefix("default:").unwrap_or(name);
+    let scope = bare.split_once('.').map_or("", |(scope, _)| scope);
+    SYSTEM_SCOPES.contains(&scope)
+}
+
+/// The regex of `:vars` or `:classes`; an empty one matches all.
+fn filter(pattern: &str) -> Option<Rc<regex::Regex>> {
+    match regex::compile(pattern) {
+        Ok(filter) => Some(filter),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+/// What `:type` prints for a value: its kind, and for data the kind of
+/// node at its top, as `type()` names them in detail.
+fn type_name(value: &Value) -> String {
+    let Value::Data(data) = value else {
+        return value.type_name().to_string();
+    };
+    let node = match &**data {
+        Data::Null => "null",
+        Data::Bool(_) => "boolean",
+        Data::Int(_) => "int",
+        Data::Real(_) => "real",
+        Data::Str(_) => "string",
+        Data::Array(_) => "array",
+        Data::Object(_) => "object",
+    };
+    format!("data {node}")
+}
+
+/// `:json` and `:table`: set a mode from `on` or `off`, or say it.
+fn switch(
+    name: &str,
+    mode: &mut bool,
+    argument: &str,
+    out: &mut dyn Write,
+) -> bool {
+    match argument {
+        "on" => *mode = true,
+        "off" => *mode = false,
+        "" => {}
+        other => {
+            eprintln!("error: :{name} takes on or off, not '{other}'");
+            return false;
+        }
+    }
+    let state = if *mode { "on" } else { "off" };
+    write(out, &format!("{name} is {state}\n"))
+}
+
+fn write(out: &mut dyn Write, text: &str) -> bool {
+    // A closed output ends nothing: the session goes on for the next
+    // input, as it would after any other error.
+    let _ = out.write_all(text.as_bytes());
+    true
+}
+
+/// Where the history lives between sessions: `$CFMINI_HISTORY`, or
+/// `.cfmini_history` in the home directory; none without either.
+fn history_file() -> Option<PathBuf> {
+    if let Some(file) = std::env::var_os("CFMINI_HISTORY") {
+        return Some(PathBuf::from(file)).filter(|f| !f.as_os_str().is_empty());
+    }
+    let home = std::env::var_os("HOME")?;
+    Some(PathBuf::from(home).join(".cfmini_history"))
+}
