@@ -685,3 +685,32 @@ fn eval_runtime_errors_name_the_snippet_line() {
     );
     assert!(stdout(&output).is_empty());
 }
+
+#[test]
+fn eval_table_prints_sockets_in_columns() {
+    let args = ["--table", "--sysroot", "tests/fixtures/proc/loopback"];
+    let table = eval_ok("network_connections()", &args);
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let header = [
+        "key",
+        "local.address",
+        "local.port",
+        "remote.address",
+        "remote.port",
+        "state",
+    ];
+    assert_eq!(rows[0], header);
+    // One row per socket: the fixture's 8 tcp, 5 tcp6, 2 udp and 2 udp6
+    // lines, as cf-agent's network_connections() lists them.
+    assert_eq!(rows.len(), 2 + 8 + 5 + 2 + 2, "{table}");
+    let udp = ["udp", "127.0.0.1", "15353", "0.0.0.0", "0", "CLOSE"];
+    assert!(rows.iter().any(|r| r == &udp), "{table}");
+
+    // Another shape prints as it is, with a note.
+    let output = cfmini(&["eval", "--table", "canonify(\"a b\")"]);
+    assert_eq!(stdout(&output), "a_b\n");
+    assert!(stderr(&output).contains("--table takes an array of objects"));
+}

@@ -211,6 +211,19 @@ fn tables_show_arrays_of_objects_in_columns() {
 }
 
 #[test]
+fn help_lists_the_forms_and_every_command() {
+    let output = piped(&[], ":help\n");
+    let stdout = text(&output.stdout);
+    for command in [
+        ":help", ":vars", ":classes", ":load", ":reset", ":json", ":table",
+        ":type", ":quit",
+    ] {
+        assert!(stdout.contains(&format!("\n  {command} ")), "{command}");
+    }
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
 fn unknown_commands_and_bad_modes_are_errors_that_end_nothing() {
     let output = piped(&[], ":frobnicate\n:json maybe\n$(const.dollar)\n");
     assert_eq!(text(&output.stdout), "$\n");
