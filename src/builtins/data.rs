@@ -81,7 +81,8 @@ fn detail_flag(text: &str) -> Result<bool, String> {
     }
 }
 
-fn data_kind(data: &Data) -> &'static str {
+/// The kind of a container node as `type()` names it in detail.
+pub fn data_kind(data: &Data) -> &'static str {
     match data {
         Data::Null => "null",
         Data::Bool(_) => "boolean",

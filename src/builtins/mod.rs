@@ -43,6 +43,7 @@ use std::rc::Rc;
 
 use crate::value::{Data, ScalarKind, Str, Value};
 
+pub use data::data_kind;
 pub use format::slist_text;
 pub use numbers::cf_real;
 

@@ -21,7 +21,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
-use crate::builtins::{Returns, slist_text};
+use crate::builtins::{Returns, data_kind, slist_text};
 use crate::cli;
 use crate::error::exit;
 use crate::eval::{INPUT_BUNDLE, Options, Outcome, Session, State};
@@ -30,7 +30,7 @@ use crate::regex;
 use crate::show::{self, Show};
 use crate::snippet::{self, Form, Snippet, VALUE};
 use crate::table;
-use crate::value::{Data, Value};
+use crate::value::Value;
 
 use complete::{Completion, Names};
 
@@ -545,16 +545,7 @@ fn type_name(value: &Value) -> String {
     let Value::Data(data) = value else {
         return value.type_name().to_string();
     };
-    let node = match &**data {
-        Data::Null => "null",
-        Data::Bool(_) => "boolean",
-        Data::Int(_) => "int",
-        Data::Real(_) => "real",
-        Data::Str(_) => "string",
-        Data::Array(_) => "array",
-        Data::Object(_) => "object",
-    };
-    format!("data {node}")
+    format!("data {}", data_kind(data))
 }
 
 /// `:json` and `:table`: set a mode from `on` or `off`, or say it.
