@@ -18,6 +18,11 @@ pub fn is_complete(text: &str) -> bool {
     code == Some(';') || code == Some('}') || is_value(text)
 }
 
+/// Whether `text` holds nothing but white space and comments.
+pub fn is_blank(text: &str) -> bool {
+    scan(text).last_code.is_none()
+}
+
 /// What a scan of the text found.
 struct Scan {
     /// Brackets opened and not closed; negative when more were closed.
@@ -112,6 +117,12 @@ mod tests {
         assert!(is_complete("$(sys.arch)"));
         assert!(!is_complete(r#"canonify("a b""#));
         assert!(!is_complete(r#"splitstring("a,b", ","#));
+    }
+
+    #[test]
+    fn comments_alone_are_blank() {
+        assert!(is_blank("  # a note\n\t\n"));
+        assert!(!is_blank("# a note\n\"x\" string => \"1\";"));
     }
 
     #[test]

@@ -202,12 +202,14 @@ impl Repl {
         if pending.is_empty() && line.trim_start().starts_with(':') {
             return Some(line.to_string());
         }
-        if pending.is_empty() && line.trim().is_empty() {
-            return None;
-        }
         let ends = line.trim().is_empty();
         pending.push_str(line);
         pending.push('\n');
+        // Blank lines and comments alone are no input.
+        if input::is_blank(pending) {
+            pending.clear();
+            return None;
+        }
         (ends || input::is_complete(pending)).then(|| std::mem::take(pending))
     }
 
