@@ -18,9 +18,9 @@ const KEY_COLUMN: &str = "key";
 /// What separates two columns.
 const GAP: &str = "  ";
 
-/// `data` as a table, or `None` when it has neither shape.
+/// `data` as a table, or `None` when it has neither shape or no row.
 pub fn render(data: &Data) -> Option<String> {
-    let rows = rows(data)?;
+    let rows = rows(data).filter(|rows| !rows.is_empty())?;
     let mut columns: Vec<String> = Vec::new();
     for row in &rows {
         for (path, _) in row {
@@ -91,10 +91,16 @@ fn leaves(data: &Data, prefix: &str, row: &mut Row) {
     }
 }
 
+/// A leaf as a cell: a primitive's text, with line breaks, tabs and
+/// other control characters escaped so that each row stays one line.
 fn cell_text(leaf: &Data) -> String {
-    match leaf.scalar_text() {
+    let text = match leaf.scalar_text() {
         Some(text) if !matches!(leaf, Data::Real(_)) => text.to_string(),
         _ => json::to_compact(leaf),
+    };
+    match text.chars().any(char::is_control) {
+        true => text.escape_debug().to_string(),
+        false => text,
     }
 }
 
@@ -178,5 +184,13 @@ udp  53
         assert_eq!(table(r#"[1, 2]"#), None);
         assert_eq!(table(r#"{"a": 1}"#), None);
         assert_eq!(render(&Data::Str("x".into())), None);
+        assert_eq!(table(r#"[]"#), None);
+        assert_eq!(table(r#"{"tcp": []}"#), None);
+    }
+
+    #[test]
+    fn control_characters_stay_inside_their_cell() {
+        let text = table(r#"[{"a": "x\ny", "b": "1"}]"#).unwrap();
+        assert_eq!(text.lines().nth(2), Some(r"x\ny  1"));
     }
 }

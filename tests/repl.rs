@@ -55,15 +55,21 @@ reports: "x is $(x)";
                "b" };
 "bad" string => ;
 reports: "item $(l)";
-classes: "ok" expression => strcmp("$(x)", "hi");
+# A section alone on its line goes on to an empty line.
+classes:
+  "ok" expression => strcmp("$(x)", "hi");
+  "also" expression => "ok";
 reports:
-  ok::
+  also::
     "ok is set";
+    "$(x) again";
+
 "#;
 
 #[test]
 fn a_piped_session_keeps_its_definitions_and_survives_errors() {
     let output = piped(&[], SESSION);
+    // The error is placed on its line of standard input.
     let expected =
         fs::read_to_string(root().join("tests/cases/repl_session.expected"))
             .unwrap();
@@ -71,7 +77,7 @@ fn a_piped_session_keeps_its_definitions_and_survives_errors() {
 
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("<input>:1:17: error: syntax error"),
+        stderr.contains("<stdin>:6:17: error: syntax error"),
         "{stderr}"
     );
     // The failed input makes the exit code 1 once the session ends.
@@ -143,7 +149,8 @@ classes: \"mine\" expression => \"any\";
     assert!(!stdout.contains("default:sys."), "{stdout}");
     assert!(has(&["mine", "source=promise"]), "{stdout}");
     let tail: Vec<&str> = stdout.lines().rev().take(5).collect();
-    assert_eq!(tail, ["none", "class", "data object", "data array", "int"]);
+    let none = "none: no variable of that name";
+    assert_eq!(tail, [none, "class", "data object", "data array", "int"]);
 }
 
 #[test]
@@ -327,4 +334,24 @@ fn history_lasts_from_one_session_to_the_next() {
     assert!(shown.contains("from_the_first_session"), "{shown}");
     second.send_control('d').unwrap();
     second.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_c_stops_a_running_input_and_the_session_goes_on() {
+    let history = scratch("history-interrupt");
+    let mut repl = terminal(&history);
+    // A million iterations: far longer than the pause below. Lines
+    // short enough not to wrap, so that the prompt is not redrawn.
+    enter(&mut repl, "\"l\" slist => expandrange(\"[1-1000]\", 1);");
+    enter(&mut repl, "\"m\" slist => { @(l) };");
+    repl.send_line("\"x[$(l)][$(m)]\" string => \"$(l)\";")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    repl.send_control('c').unwrap();
+    let shown = next_prompt(&mut repl);
+    assert!(shown.contains("error: interrupted"), "{shown}");
+    let shown = enter(&mut repl, "canonify(\"still here\")");
+    assert!(shown.contains("still_here"), "{shown}");
+    repl.send_control('d').unwrap();
+    repl.exp_eof().unwrap();
 }

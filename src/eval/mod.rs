@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indexmap::IndexMap;
 
@@ -44,6 +45,11 @@ use log::{Log, Skip};
 use lookup::{Qualify, namespace_of};
 pub use session::{INPUT_BUNDLE, Session};
 pub use state::{State, StateClass, StateVar};
+
+/// Set, by a signal handler for instance, to stop a run at the next
+/// promise or iteration with an error; whoever sets it clears it before
+/// the next run.
+pub static INTERRUPT: AtomicBool = AtomicBool::new(false);
 
 /// The number of passes cf-agent makes over a bundle.
 const PASSES: usize = 3;
@@ -299,11 +305,19 @@ impl<'a> Evaluator<'a> {
     }
 
     fn run(&mut self) -> Result<(), Error> {
+        self.resolve_rounds()?;
+        self.run_sequence()
+    }
+
+    fn resolve_rounds(&mut self) -> Result<(), Error> {
         for round in 1..=RESOLVE_ROUNDS {
             self.log.resolve_round(round);
             self.resolve()?;
         }
+        Ok(())
+    }
 
+    fn run_sequence(&mut self) -> Result<(), Error> {
         let ignore_missing = self.policy.control_flag("ignore_missing_bundles");
         // cf-agent finds every bundle of the sequence before it runs one.
         let mut calls = Vec::new();
@@ -530,6 +544,9 @@ impl<'a> Evaluator<'a> {
             }
         };
         for bindings in iterations {
+            if INTERRUPT.load(Ordering::Relaxed) {
+                return Err(Error::new(ErrorKind::Eval, "interrupted"));
+            }
             if guard_varies && !self.guard_holds(guard, &scope, &bindings) {
                 let guard = self.frame(&scope, &bindings).expand(guard).text;
                 let skip = Skip::Context(&guard);

@@ -8,8 +8,9 @@
 //! `main` bundle defined, which cf-agent would drop at the end of the
 //! bundle, because a user who defines a class expects to use it next.
 //!
-//! Policies loaded into the session add their bundles and bodies to it
-//! and run their bundlesequence against the same state.
+//! Policies loaded into the session add their bundles and bodies to it,
+//! are resolved as a run resolves a policy before its bundlesequence,
+//! and may run their bundlesequence, all against the same state.
 
 use std::io::Write;
 use std::mem;
@@ -17,7 +18,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::{Evaluator, Options, Outcome, RESOLVE_ROUNDS, state};
+use super::{Evaluator, Options, Outcome, state};
 use crate::ast::{Body, Bundle, Policy};
 use crate::classes::ClassSet;
 use crate::error::Error;
@@ -86,12 +87,6 @@ impl Session {
         }
     }
 
-    /// Adds `policy`'s bundles and bodies to the session without
-    /// running any.
-    pub fn define(&mut self, policy: &Policy) {
-        self.policy = self.with(policy);
-    }
-
     /// Forgets the variable `name` of the inputs' bundle and the class
     /// of that name the inputs defined.
     pub fn forget(&mut self, name: &str) {
@@ -137,13 +132,16 @@ impl Session {
         result.map(|()| outcome)
     }
 
-    /// Adds `loaded`'s bundles and bodies to the session and runs its
-    /// bundlesequence, as `cfmini run` would, against the session's
-    /// state.
+    /// Adds `loaded`'s bundles and bodies to the session and resolves
+    /// them as a run does before its bundlesequence, so that common
+    /// bundles set their variables and classes; with `run_sequence`, its
+    /// bundlesequence then runs, as `cfmini run` would run it, against
+    /// the session's state.
     pub fn load(
         &mut self,
         loaded: &Policy,
         file: &Path,
+        run_sequence: bool,
         out: &mut dyn Write,
     ) -> Result<Outcome, Error> {
         self.policy = self.with(loaded);
@@ -151,7 +149,10 @@ impl Session {
         let options = self.options.clone();
         let mut evaluator = Evaluator::new(&policy, file, &options, out);
         self.recall(&mut evaluator);
-        let result = evaluator.run();
+        let mut result = evaluator.resolve_rounds();
+        if run_sequence && result.is_ok() {
+            result = evaluator.run_sequence();
+        }
         let outcome = self.keep(evaluator);
         result.map(|()| outcome)
     }
@@ -168,9 +169,7 @@ impl Session {
                 *evaluator.calls.borrow_mut() = memory.calls;
             }
             None => {
-                for _ in 0..RESOLVE_ROUNDS {
-                    let _ = evaluator.resolve();
-                }
+                let _ = evaluator.resolve_rounds();
             }
         }
     }

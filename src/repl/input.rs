@@ -5,17 +5,37 @@
 //! be closed outside strings and comments, and the text must end where
 //! a promise or a block ends (`;` or `}`), or be a single value such as
 //! `canonify("a b")`, which needs no `;`. Anything else waits for more.
-//! An empty line ends the input whatever it holds, so that a user stuck
-//! in an unclosed string can get out and see the parser's message.
+//! An input that opens with a promise type alone on its line, such as
+//! `reports:`, is a section that may hold several promises: it goes on
+//! until an empty line. An empty line ends any input whatever it holds,
+//! so that a user stuck in an unclosed string can get out and see the
+//! parser's message.
 
 /// Whether `text` is a whole input, ready to evaluate.
 pub fn is_complete(text: &str) -> bool {
+    if opens_section(text) {
+        return false;
+    }
     let scan = scan(text);
     if scan.depth > 0 || scan.in_string {
         return false;
     }
     let code = scan.last_code;
     code == Some(';') || code == Some('}') || is_value(text)
+}
+
+/// Whether the first line of `text` that is not blank or a comment is
+/// a promise type alone, `reports:`.
+fn opens_section(text: &str) -> bool {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'));
+    let Some(name) = first.and_then(|line| line.strip_suffix(':')) else {
+        return false;
+    };
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Whether `text` holds nothing but white space and comments.
@@ -117,6 +137,13 @@ mod tests {
         assert!(is_complete("$(sys.arch)"));
         assert!(!is_complete(r#"canonify("a b""#));
         assert!(!is_complete(r#"splitstring("a,b", ","#));
+    }
+
+    #[test]
+    fn a_section_alone_on_its_line_waits_for_an_empty_line() {
+        assert!(!is_complete("reports:\n  \"a\";\n"));
+        assert!(!is_complete("# note\nreports:\n  any::\n  \"a\";\n"));
+        assert!(is_complete("reports: \"a\";\n"));
     }
 
     #[test]

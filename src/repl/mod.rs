@@ -16,15 +16,17 @@ use std::cell::RefCell;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
+use crate::ast::Policy;
 use crate::builtins::{Returns, data_kind, slist_text};
 use crate::cli;
 use crate::error::exit;
-use crate::eval::{INPUT_BUNDLE, Options, Outcome, Session, State};
+use crate::eval::{self, INPUT_BUNDLE, Options, Outcome, Session, State};
 use crate::json;
 use crate::regex;
 use crate::show::{self, Show};
@@ -98,6 +100,9 @@ struct Repl {
     failed: bool,
     /// Set by `:quit`.
     quit: bool,
+    /// From a pipe, the line of standard input the current input began
+    /// on.
+    first_line: Option<usize>,
 }
 
 impl Repl {
@@ -111,6 +116,7 @@ impl Repl {
             names: Rc::default(),
             failed: false,
             quit: false,
+            first_line: None,
         };
         // An empty first input sets up the system variables and classes,
         // so that `:vars sys` and completion know them from the start.
@@ -138,8 +144,10 @@ impl Repl {
             let _ = editor.load_history(file);
         }
 
+        catch_interrupts();
         println!("cfmini {} (:help for help)", env!("CARGO_PKG_VERSION"));
         let mut pending = String::new();
+        let mut history_warned = false;
         while !self.quit {
             let prompt = if pending.is_empty() {
                 PROMPT
@@ -152,13 +160,23 @@ impl Repl {
                         continue;
                     };
                     let _ = editor.add_history_entry(input.trim_end());
-                    if let Some(file) = &history {
-                        let _ = editor.save_history(file);
+                    let saved =
+                        history.as_ref().map(|f| editor.save_history(f));
+                    if let (Some(Err(e)), false) = (saved, history_warned) {
+                        eprintln!("warning: history is not kept: {e}");
+                        history_warned = true;
                     }
                     self.handle(&input);
                 }
                 Err(ReadlineError::Interrupted) => pending.clear(),
                 Err(ReadlineError::Eof) => break,
+                // A line that is not UTF-8 is dropped; the session goes on.
+                Err(ReadlineError::Io(e))
+                    if e.kind() == io::ErrorKind::InvalidData =>
+                {
+                    eprintln!("error: the line is not UTF-8");
+                    pending.clear();
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     return exit::USAGE;
@@ -169,18 +187,34 @@ impl Repl {
     }
 
     /// Lines from a pipe or a file, without prompts; the exit code says
-    /// whether every input succeeded.
+    /// whether every input succeeded. Errors in an input are placed by
+    /// their line in the whole of standard input, named `<stdin>`.
     fn piped(&mut self) -> i32 {
         let mut pending = String::new();
-        for line in io::stdin().lock().lines() {
-            let line = match line {
-                Ok(line) => line,
+        let mut stdin = io::stdin().lock();
+        let mut bytes = Vec::new();
+        let mut number = 0;
+        loop {
+            bytes.clear();
+            match stdin.read_until(b'\n', &mut bytes) {
+                Ok(0) => break,
+                Ok(_) => number += 1,
                 Err(e) => {
                     eprintln!("error: cannot read standard input: {e}");
                     return exit::USAGE;
                 }
+            }
+            if pending.is_empty() {
+                self.first_line = Some(number);
+            }
+            let Ok(line) = std::str::from_utf8(&bytes) else {
+                eprintln!("<stdin>:{number}: error: the line is not UTF-8");
+                self.failed = true;
+                pending.clear();
+                continue;
             };
-            if let Some(input) = self.gather(&mut pending, &line) {
+            let line = line.trim_end_matches(['\n', '\r']);
+            if let Some(input) = self.gather(&mut pending, line) {
                 self.handle(&input);
             }
             if self.quit {
@@ -215,6 +249,7 @@ impl Repl {
 
     /// Runs one input or command, printing what it gives.
     fn handle(&mut self, input: &str) {
+        eval::INTERRUPT.store(false, Ordering::Relaxed);
         let stdout = io::stdout();
         let mut out = stdout.lock();
         let ok = match input.trim_start().strip_prefix(':') {
@@ -230,6 +265,11 @@ impl Repl {
         let (name, argument) = command
             .split_once(char::is_whitespace)
             .map_or((command, ""), |(n, a)| (n, a.trim()));
+        let takes_none = ["help", "h", "?", "reset", "quit", "q", "exit"];
+        if takes_none.contains(&name) && !argument.is_empty() {
+            eprintln!("error: :{name} takes no argument");
+            return false;
+        }
         match name {
             "help" | "h" | "?" => write(out, HELP),
             "vars" => self.show_vars(argument, out),
@@ -267,22 +307,21 @@ impl Repl {
             Some(Ok(snippet)) => Some(snippet),
             Some(Err(errors)) => {
                 for error in &errors {
-                    eprintln!("{}", error.render(Some(text)));
+                    self.print_error(error.render(Some(text)));
                 }
                 return false;
             }
         };
 
         let result = match &snippet {
-            Some(s) if s.form == Form::Policy && !runs_itself(s) => {
-                self.session.define(&s.policy);
-                for line in defined(s) {
-                    eprintln!("{line}");
-                }
-                return true;
-            }
             Some(s) if s.form == Form::Policy => {
-                self.session.load(&s.policy, name, out)
+                let runs = runs_itself(&s.policy);
+                if !runs {
+                    for line in defined(s) {
+                        eprintln!("{line}");
+                    }
+                }
+                self.session.load(&s.policy, name, runs, out)
             }
             Some(s) => {
                 let policy = &s.policy;
@@ -290,7 +329,7 @@ impl Repl {
                 self.session.run_promises(policy, name, collect, out)
             }
             None => {
-                let empty = crate::ast::Policy::default();
+                let empty = Policy::default();
                 self.session.run_promises(&empty, name, false, out)
             }
         };
@@ -301,7 +340,7 @@ impl Repl {
                     Some(s) => s.render(&e),
                     None => e.render(None),
                 };
-                eprintln!("{shown}");
+                self.print_error(shown);
                 return false;
             }
         };
@@ -312,6 +351,15 @@ impl Repl {
         }
         self.keep(outcome.state);
         ok
+    }
+
+    /// Prints an error about the input; from a pipe, with the line of
+    /// standard input it is on instead of its line in the input.
+    fn print_error(&self, rendered: String) {
+        match self.first_line {
+            Some(first) => eprintln!("{}", relocate(&rendered, first)),
+            None => eprintln!("{rendered}"),
+        }
     }
 
     /// Prints a value snippet's value as the modes ask; whether it had
@@ -413,7 +461,8 @@ impl Repl {
         let Ok(loaded) = cli::load_checked(&file, &self.options) else {
             return false;
         };
-        match self.session.load(&loaded.policy, &file, out) {
+        let runs = runs_itself(&loaded.policy);
+        match self.session.load(&loaded.policy, &file, runs, out) {
             Ok(outcome) => {
                 let ok = outcome.errors.is_empty();
                 self.keep(outcome.state);
@@ -446,7 +495,11 @@ impl Repl {
                     Value::Scalar(_, text) => text.to_string(),
                     other => type_name(other),
                 };
-                let text = text.strip_prefix("policy ").unwrap_or(&text);
+                let text = match text.strip_prefix("policy ") {
+                    Some("none") => "none: no variable of that name",
+                    Some(text) => text,
+                    None => &text,
+                };
                 write(out, &format!("{text}\n"))
             });
         }
@@ -494,10 +547,26 @@ impl Repl {
     }
 }
 
-/// Whether a policy typed at the prompt runs when given: when it says
-/// what to run, with a bundlesequence or a `bundle agent main`.
-fn runs_itself(snippet: &Snippet) -> bool {
-    let policy = &snippet.policy;
+/// `rendered`, an error placed at `<input>:LINE`, placed instead at
+/// `<stdin>` on the line it has there, for an input that began on line
+/// `first`.
+fn relocate(rendered: &str, first: usize) -> String {
+    let prefix = format!("{INPUT_NAME}:");
+    let Some(rest) = rendered.strip_prefix(&prefix) else {
+        return rendered.to_string();
+    };
+    let digits = rest.len()
+        - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let Ok(line) = rest[..digits].parse::<usize>() else {
+        return rendered.to_string();
+    };
+    format!("<stdin>:{}{}", first + line - 1, &rest[digits..])
+}
+
+/// Whether a policy typed or loaded runs its bundlesequence: when it
+/// says what to run, with a bundlesequence or a `bundle agent main`.
+/// One that does not, a library, is only resolved.
+fn runs_itself(policy: &Policy) -> bool {
     policy.control_settings("bundlesequence").next().is_some()
         || policy.bundles.iter().any(|b| &*b.name == INPUT_BUNDLE)
 }
@@ -575,6 +644,21 @@ fn write(out: &mut dyn Write, text: &str) -> bool {
     // input, as it would after any other error.
     let _ = out.write_all(text.as_bytes());
     true
+}
+
+/// Makes Ctrl-C, while an input runs, stop it rather than the process.
+/// While a line is edited the terminal sends no signal: the line editor
+/// reads Ctrl-C as a key and abandons the line.
+fn catch_interrupts() {
+    extern "C" fn on_interrupt(_: libc::c_int) {
+        // An atomic store is safe in a signal handler.
+        eval::INTERRUPT.store(true, Ordering::Relaxed);
+    }
+    let handler = on_interrupt as extern "C" fn(libc::c_int);
+    // SAFETY: the handler only stores to an atomic.
+    unsafe {
+        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+    }
 }
 
 /// Where the history lives between sessions: `$CFMINI_HISTORY`, or
