@@ -133,10 +133,11 @@ struct ReplArgs {
 
 const REPL_HELP: &str = "\
 Each input is a snippet, as `cfmini eval` takes it, run against what the
-inputs before it defined; it goes on over several lines until its
-brackets close and it ends with ';' or '}'. Type :help in the session
-for its commands (:vars, :classes, :load, :reset, :json, :table, :type,
-:quit). On a terminal, lines are edited with history kept in
+inputs before it defined. It goes on over several lines until its
+brackets close and it ends with ';' or '}', or, when it opens with a
+promise type alone on its line, until an empty line. Type :help in the
+session for its commands (:vars, :classes, :load, :reset, :json, :table,
+:type, :quit). On a terminal, lines are edited with history kept in
 $CFMINI_HISTORY or ~/.cfmini_history, and Tab completes functions,
 promise types, variables and classes. From a pipe, the inputs run
 without prompts and the exit code is 1 if any failed.";

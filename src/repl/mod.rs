@@ -58,7 +58,9 @@ Type policy and it runs at once, against what earlier inputs defined:
                                    `bundle agent main` also runs at once
   canonify(\"a b\")  $(x)  @(l)     a value, printed
 An input goes on over several lines until its brackets close and it
-ends with ';' or '}'; an empty line ends it whatever it holds.
+ends with ';' or '}'. One that opens with a promise type alone on its
+line (reports:) holds promises until an empty line; an empty line ends
+any input whatever it holds.
 
 Commands:
   :help              this text
@@ -71,7 +73,8 @@ Commands:
   :json on|off       print values as pretty JSON
   :table on|off      print arrays of objects as aligned tables
   :type EXPR         the type of a variable name or of a value
-  :quit              leave (so does Ctrl-D); Ctrl-C abandons an input
+  :quit              leave (so does Ctrl-D); Ctrl-C abandons the input
+                     being typed, or stops the one running
 
 The session's own promises run as `bundle agent main`, so a policy's
 own `bundle agent main` runs once when it comes in and gives way to
