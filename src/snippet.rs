@@ -74,6 +74,19 @@ pub fn parse_in(
             _ => {}
         }
     }
+    if is_bare_word(text) {
+        let message = format!(
+            "'{}' is no snippet: a value is a function call, `$(...)` \
+             or `@(...)`; a promise ends with ';'",
+            text.trim()
+        );
+        let start = text.len() - text.trim_start().len();
+        let span = Span {
+            start,
+            end: start + text.trim().len(),
+        };
+        return Err(vec![Error::at(ErrorKind::Parse, message, name, span)]);
+    }
     let likely = likely_form(text);
     let error = match wrap(text, name, likely) {
         Err(e) => shift(e, wrap_text(text, likely).1, text.len()),
@@ -88,6 +101,16 @@ pub fn parse_in(
 /// Whether `text` is a whole policy, with a bundle or a body.
 pub fn is_policy(text: &str, name: &Path) -> bool {
     wrap(text, name, Form::Policy).is_ok_and(|s| s.fits())
+}
+
+/// Whether `text` is one word or number and nothing else, `x`,
+/// `sys.arch` or `2.5`, which a user may type hoping for its value.
+pub fn is_bare_word(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.:[]-+".contains(c))
 }
 
 /// The forms `text` might be, in the order they are tried.
@@ -327,6 +350,14 @@ mod tests {
         assert_eq!(form("isvariable(\"x\")"), Form::Value(Returns::Class));
         assert_eq!(form("$(sys.arch)"), Form::Value(Returns::String));
         assert_eq!(form("@(sys.interfaces)"), Form::Value(Returns::Slist));
+    }
+
+    #[test]
+    fn a_bare_word_is_told_what_a_value_is() {
+        let errors = parse(" sys.arch", Path::new("<snippet>")).unwrap_err();
+        assert!(errors[0].message.contains("function call"));
+        let (_, span) = errors[0].place.as_ref().unwrap();
+        assert_eq!((span.start, span.end), (1, 9));
     }
 
     #[test]

@@ -21,7 +21,15 @@ pub fn is_complete(text: &str) -> bool {
         return false;
     }
     let code = scan.last_code;
-    code == Some(';') || code == Some('}') || is_value(text)
+    code == Some(';') || code == Some('}') || is_value(text) || is_word(text)
+}
+
+/// Whether `text` is a lone word that is not the start of a block, such
+/// as `x` typed for its value: complete at once, so that the user hears
+/// at once what a value must look like.
+fn is_word(text: &str) -> bool {
+    let keyword = matches!(text.trim(), "bundle" | "body" | "promise");
+    crate::snippet::is_bare_word(text) && !keyword
 }
 
 /// Whether the first line of `text` that is not blank or a comment is
@@ -144,6 +152,12 @@ mod tests {
         assert!(!is_complete("reports:\n  \"a\";\n"));
         assert!(!is_complete("# note\nreports:\n  any::\n  \"a\";\n"));
         assert!(is_complete("reports: \"a\";\n"));
+    }
+
+    #[test]
+    fn a_lone_word_is_complete_unless_it_opens_a_block() {
+        assert!(is_complete("sys.arch\n"));
+        assert!(!is_complete("bundle\n"));
     }
 
     #[test]
