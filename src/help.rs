@@ -2,7 +2,7 @@
 //! table, or the whole table listed one line per builtin.
 
 use crate::builtins::refused::REFUSED;
-use crate::builtins::{Builtin, Returns, TABLE, find};
+use crate::builtins::{Builtin, Returns, TABLE, find, is_cfmini_only};
 use crate::syntax::syntax;
 
 /// What `cfmini help NAME` prints for the builtin `name`: its arity,
@@ -28,7 +28,16 @@ pub fn function(name: &str) -> Option<String> {
         row.doc
     );
     text += &format!("example:\n    {}\n", row.example);
-    text += &format!("cf-agent prints:\n    {}\n", indent(row.yields));
+    if is_cfmini_only(row.name) {
+        text += &format!(
+            "prints, on a host with no sockets:\n    {}\n\n\
+             cfmini only: cf-agent has no such function, so a policy \
+             calling it runs under cfmini alone.\n",
+            indent(row.yields)
+        );
+    } else {
+        text += &format!("cf-agent prints:\n    {}\n", indent(row.yields));
+    }
     Some(text)
 }
 
