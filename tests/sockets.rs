@@ -10,6 +10,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use cfmini::builtins::{self, Call, Env};
 use cfmini::json;
@@ -378,5 +379,78 @@ fn agrees_with_cf_agent_where_cf_agent_reads_the_kernel_right() {
                 }
             }
         }
+    }
+}
+
+/// `cfmini run POLICY`, under `sysroot` when given: stdout and status.
+fn run_policy(policy: &str, sysroot: Option<&Path>) -> (String, Option<i32>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cfmini"));
+    command.arg("run").current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some(root) = sysroot {
+        command.arg("--sysroot").arg(root);
+    }
+    let output = command.arg(policy).output().expect("cfmini runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.is_empty(), "{policy}: {stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (stdout, output.status.code())
+}
+
+const POLICIES: [&str; 3] = [
+    "policies/listening_services.cf",
+    "policies/connections_per_host.cf",
+    "policies/loopback_only.cf",
+];
+
+/// The example policies on the `owners` tree: what each line of its
+/// tables means, as the first test here spells out.
+#[test]
+fn example_policies_report_the_owners_tree() {
+    let root = fixtures().join("owners");
+    let listening = "\
+R: 6 listening sockets
+R: tcp_0: 127.0.0.1 port 22, sshd (pid 100), user root
+R: tcp_1: 0.0.0.0 port 80, nginx (pid 200), user www-data
+R: tcp_2: 127.0.0.1 port 8080, unknown process, user uid 4242
+R: tcp_3: 127.0.0.1 port 9090, pid 500, user alice
+R: tcp6_0: ::1 port 631, cupsd (pid 600), user root
+R: udp_0: 127.0.0.53 port 53, systemd-resolve (pid 700), user systemd-resolve
+";
+    // Established: 127.0.0.1 twice (both ends of one connection), the
+    // peer of the wide slot, and the link-local peer over IPv6.
+    let per_host = "\
+R: 4 established connections
+R: 127.0.0.1: 2
+R: 198.51.100.9: 1
+R: fe80::a: 1
+";
+    // Port 80 listens on 0.0.0.0; 22, 631 and 8080 on loopback.
+    let loopback = "\
+R: port 5432: not listening
+R: port 22: loopback only
+R: port 631: loopback only
+R: port 8080: loopback only
+R: port 80: NOT loopback only
+R: port 80: listens on 0.0.0.0
+";
+    for (policy, expected) in
+        POLICIES.iter().zip([listening, per_host, loopback])
+    {
+        let (stdout, status) = run_policy(policy, Some(&root));
+        assert_eq!(status, Some(0), "{policy}");
+        assert_eq!(stdout, expected, "{policy}");
+    }
+}
+
+/// On the machine that runs the tests each policy runs to the end and
+/// opens with its count line.
+#[test]
+fn example_policies_run_on_this_host() {
+    let heads = ["listening sockets", "established connections", "port "];
+    for (policy, head) in POLICIES.iter().zip(heads) {
+        let (stdout, status) = run_policy(policy, None);
+        assert_eq!(status, Some(0), "{policy}");
+        let first = stdout.lines().next().unwrap_or_default();
+        assert!(first.starts_with("R: ") && first.contains(head), "{stdout}");
     }
 }
