@@ -10,6 +10,12 @@
 //! cf-promises checks more than this (value ranges, menu options, lists
 //! given to scalar attributes, class expression syntax); cfmini lets
 //! those through to run time.
+//!
+//! [`portability`] finds what cf-promises would pass but cf-agent would
+//! not run as cfmini does: calls of builtins only cfmini has, and
+//! comparisons of `network_connections()` states with names cf-agent
+//! never reports. `cfmini check` prints them as warnings; they stop
+//! nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -817,10 +823,8 @@ fn call_warnings(
     if let (true, Some(state)) = (reads_connections, state) {
         let message = format!(
             "cf-agent 3.21's network_connections() never reports state \
-             '{state}': it reads the kernel's hex state as decimal, so \
-             listening sockets show as UNKNOWN; this comparison never \
-             holds there (network_sockets() gives the kernel's names, \
-             under cfmini only)"
+             '{state}' (it reads the kernel's hex state code as decimal), \
+             so this comparison never holds there"
         );
         found.push((call.span, message));
     }
@@ -907,8 +911,9 @@ fn connection_readers(policy: &Policy) -> HashSet<String> {
     }
 }
 
-/// Whether `text` names the variable `name`: as a whole argument, or
-/// inside `$( )`, `${ }` or `@( )`, qualified or not, whole or indexed.
+/// Whether `text` names the variable `name`: at its start, as a
+/// function given a variable's name reads it, or inside `$( )`, `${ }`
+/// or `@( )`; qualified or not, whole or indexed.
 fn names_variable(text: &str, name: &str) -> bool {
     if text == name {
         return true;
@@ -916,8 +921,9 @@ fn names_variable(text: &str, name: &str) -> bool {
     text.match_indices(name).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + name.len()..].chars().next();
-        matches!(before, Some('(' | '{' | '.' | ':'))
-            && matches!(after, Some('[' | ')' | '}'))
+        // At the start, a name given to a function (`"c[tcp]"`).
+        matches!(before, None | Some('(' | '{' | '.' | ':'))
+            && matches!(after, None | Some('[' | ')' | '}'))
     })
 }
 
@@ -935,7 +941,31 @@ fn never_reported_state(text: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::on_cycles;
+    use super::{names_variable, never_reported_state, on_cycles};
+
+    #[test]
+    fn a_state_is_named_as_a_whole_word() {
+        assert_eq!(never_reported_state("LISTEN"), Some("LISTEN"));
+        assert_eq!(
+            never_reported_state("^(SYN_SENT|CLOSING)$"),
+            Some("CLOSING")
+        );
+        assert_eq!(never_reported_state("NEW_SYN_RECV"), Some("NEW_SYN_RECV"));
+        assert_eq!(never_reported_state("LISTENER"), None);
+        assert_eq!(never_reported_state("IS_LISTEN"), None);
+        assert_eq!(never_reported_state("ESTABLISHED"), None);
+    }
+
+    #[test]
+    fn variables_are_named_in_references_and_as_arguments() {
+        assert!(names_variable("$(c[tcp][0][state])", "c"));
+        assert!(names_variable("${main.c[tcp]}", "c"));
+        assert!(names_variable("@(c)", "c"));
+        assert!(names_variable("c[tcp]", "c"));
+        assert!(names_variable("c", "c"));
+        assert!(!names_variable("$(abc[tcp])", "c"));
+        assert!(!names_variable("$(c_x)", "c"));
+    }
 
     #[test]
     fn cycles_and_self_loops_are_found_and_chains_are_not() {
