@@ -1124,12 +1124,8 @@ pub static TABLE: &[Builtin] = &[
         min_args: 0,
         max_args: Some(2),
         returns: Returns::Data,
-        doc: "cfmini only, not in cf-agent: the sockets in \
-              /proc/net/{tcp,tcp6,udp,udp6} as the kernel means them, \
-              with state names, text addresses, uid, user, inode, queues \
-              and owning process; optional PROTOCOL (all, tcp, udp, tcp4, \
-              tcp6, udp4, udp6) and STATE (LISTEN, ESTABLISHED, ...) \
-              filter them",
+        doc: "cfmini only: the sockets in /proc/net as the kernel means \
+              them, with their users and processes",
         example: r#"network_sockets("tcp", "LISTEN")"#,
         yields: r#"{"tcp":[],"tcp6":[]}"#,
         run: sockets::network_sockets,
@@ -1829,11 +1825,18 @@ pub static TABLE: &[Builtin] = &[
 /// The builtins cfmini has and cf-agent 3.21 does not. A policy that
 /// calls one runs under cfmini only; `cfmini check` warns of it, and
 /// their examples are checked against fixture trees, not cf-agent.
-pub const CFMINI_ONLY: [&str; 1] = ["network_sockets"];
+/// Each comes with the longer text `cfmini help NAME` prints.
+pub const CFMINI_ONLY: [(&str, &str); 1] = [("network_sockets", sockets::HELP)];
 
 /// Whether `name` is a builtin of cfmini that cf-agent lacks.
 pub fn is_cfmini_only(name: &str) -> bool {
-    CFMINI_ONLY.contains(&name)
+    cfmini_only_help(name).is_some()
+}
+
+/// The longer text of a builtin only cfmini has, `None` for others.
+pub fn cfmini_only_help(name: &str) -> Option<&'static str> {
+    let found = CFMINI_ONLY.iter().find(|(n, _)| *n == name);
+    found.map(|(_, help)| *help)
 }
 
 /// The row of the builtin called `name`, among those cfmini runs and

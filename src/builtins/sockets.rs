@@ -37,6 +37,33 @@ use super::{Call, CallResult, users};
 use crate::system::owners::{Owner, socket_owners};
 use crate::value::{Data, Object, Str};
 
+/// What `cfmini help network_sockets` says besides the row.
+pub const HELP: &str = "\
+network_sockets() exists in cfmini only: cf-agent has no such function,
+so a policy calling it runs under cfmini alone, and `cfmini check`
+warns of each call.
+
+It reads /proc/net/{tcp,tcp6,udp,udp6} under the sysroot, as
+network_connections() does, and gives the kernel's meaning: one key per
+table that opens, each an array of sockets with
+  local, remote   {address, port}: addresses in standard text form
+                  (::1, fe80::1, ::ffff:192.0.2.7), ports as strings
+  state           the kernel's TCP state name: ESTABLISHED, SYN_SENT,
+                  SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE,
+                  CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING, NEW_SYN_RECV
+                  (UDP: CLOSE when bound, ESTABLISHED when connected)
+  tx_queue, rx_queue, uid, inode   numbers
+  user            the name /etc/passwd gives the uid, or null
+  pid, command    the process holding the socket, from the
+                  socket:[INODE] links of /proc/PID/fd and
+                  /proc/PID/comm; null where none readable holds it
+
+Arguments, both optional, filter:
+  PROTOCOL  all, tcp or udp (both families), tcp4, tcp6, udp4, udp6
+  STATE     one state name above
+An empty string means any; anything else is an error.
+";
+
 /// The kernel's TCP states, indexed by code (`include/net/tcp_states.h`).
 pub const STATES: [&str; 13] = [
     "UNKNOWN",
