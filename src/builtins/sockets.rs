@@ -103,12 +103,7 @@ pub fn network_sockets(call: &Call) -> CallResult {
     let state = selected_state(call)?;
 
     let dir = proc_net_dir(call.env.sysroot());
-    let mut found = Vec::new();
-    for &name in tables {
-        if let Some(sockets) = read_table(&dir.join(name)) {
-            found.push((name, sockets));
-        }
-    }
+    let found = read_tables(&dir, tables, state);
     if found.is_empty() {
         return Err(format!(
             "function '{}' found none of {} in '{}'",
@@ -118,19 +113,36 @@ pub fn network_sockets(call: &Call) -> CallResult {
         ));
     }
 
+    // The slower reads, every process's fd links, only once a table
+    // is known to be there.
     let users = users::names_by_uid(call)?;
     let owners = socket_owners(call.env.sysroot());
     let pairs = found.into_iter().map(|(name, sockets)| {
-        let kept = sockets
-            .iter()
-            .filter(|socket| state.is_none_or(|s| socket.state == s))
-            .map(|socket| socket.to_data(&users, &owners))
-            .collect::<Vec<_>>();
-        (Str::from(name), Data::Array(kept.into()))
+        let rows = sockets.iter().map(|s| s.to_data(&users, &owners));
+        (Str::from(name), Data::Array(rows.collect()))
     });
-    Ok(super::data(Data::Object(Object::from_unique_pairs(
-        pairs.collect(),
-    ))))
+    let object = Object::from_unique_pairs(pairs.collect());
+    Ok(super::data(Data::Object(object)))
+}
+
+/// The sockets of each table in `tables` that opens, those in `state`
+/// alone when one is given.
+fn read_tables(
+    dir: &Path,
+    tables: &[&'static str],
+    state: Option<&str>,
+) -> Vec<(&'static str, Vec<Socket>)> {
+    let mut found = Vec::new();
+    for &name in tables {
+        let Some(mut sockets) = read_table(&dir.join(name)) else {
+            continue;
+        };
+        if let Some(state) = state {
+            sockets.retain(|socket| socket.state == state);
+        }
+        found.push((name, sockets));
+    }
+    found
 }
 
 fn selected_tables(call: &Call) -> Result<&'static [&'static str], String> {
