@@ -143,6 +143,17 @@ mod tests {
     }
 
     #[test]
+    fn functions_only_cfmini_has_are_those_of_its_table() {
+        for line in CFMINI_ONLY.lines() {
+            let name = line.split_whitespace().nth(1).unwrap();
+            assert!(crate::builtins::is_cfmini_only(name), "{name}");
+        }
+        for (name, _) in crate::builtins::CFMINI_ONLY {
+            assert!(syntax().function(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn bundle_types_list_their_promise_types() {
         let common = syntax().promise_types_of("common").unwrap();
         assert!(common.contains(&"vars") && !common.contains(&"files"));
