@@ -9,14 +9,21 @@
 //! tables are read before and after `ss`, and a socket agrees when
 //! either reading matches; one that neither reading holds must be gone
 //! by a second `ss` run.
+//!
+//! Run as root with `setpriv` at hand, it also runs cfmini and `ss` as
+//! `nobody`, to whom the test's own sockets belong to another user:
+//! neither can name their process.
 
 use std::collections::HashMap;
+use std::fs;
 use std::io::ErrorKind;
 use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
 use cfmini::builtins::{self, Call, Env};
+use cfmini::json;
 use cfmini::value::{Data, Value};
 
 /// The live host as `/`.
@@ -229,13 +236,25 @@ fn every_socket_ss_lists_agrees_with_network_sockets() {
     let after = rows(&network_sockets());
 
     let pid = std::process::id().to_string();
+    // The ports of the sockets opened above; other tests of this
+    // process open their own.
+    let ports: Vec<String> = [
+        listener.local_addr(),
+        client.local_addr(),
+        bound.local_addr(),
+        connected.local_addr(),
+    ]
+    .into_iter()
+    .chain(listener6.as_ref().map(TcpListener::local_addr))
+    .map(|address| address.unwrap().port().to_string())
+    .collect();
     let mut own = 0;
     for ss in &listed {
         let found = [&before, &after]
             .into_iter()
             .filter_map(|rows| matching(rows, ss))
             .any(|row| agrees(row, ss));
-        if ss.processes.contains_key(&pid) {
+        if ss.processes.contains_key(&pid) && ports.contains(&ss.local.1) {
             assert!(found, "own socket {ss:?} not in {before:#?}");
             own += 1;
         } else if !found {
@@ -256,4 +275,77 @@ fn every_socket_ss_lists_agrees_with_network_sockets() {
     let owner = own_listener.and_then(|row| row.processes.get(&pid));
     assert!(owner.is_some(), "listener on {port} not held by {pid}");
     drop((client, server, connected));
+}
+
+/// Whether this test runs as root with `setpriv` to drop to `nobody`.
+fn can_drop_to_nobody() -> bool {
+    let root = fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.split_whitespace().eq(["Uid:", "0", "0", "0", "0"]))
+    });
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+    root && setpriv
+}
+
+/// `COMMAND ARGS` run as uid and gid 65534 (`nobody`).
+fn as_nobody(command: &str, args: &[&str]) -> String {
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", command])
+        .args(args)
+        .output()
+        .expect("setpriv runs");
+    assert!(output.status.success(), "{command}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A socket of another user's process has no known process for one
+/// who may not read that process's fd links, as `ss` shows it too.
+#[test]
+fn another_users_socket_has_no_process_where_its_fds_cannot_be_read() {
+    if !can_drop_to_nobody() {
+        eprintln!("not root, or no setpriv: unreadable owners not tried");
+        return;
+    }
+    if ss_sockets().is_none() {
+        eprintln!("ss is not installed: unreadable owners not compared");
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().unwrap().port().to_string();
+
+    // The policy must be readable by nobody.
+    let dir = std::env::temp_dir()
+        .join(format!("cfmini-live-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("listening.cf");
+    fs::write(
+        &policy,
+        "bundle agent main { vars: \"s\" data => network_sockets(\"tcp4\", \"LISTEN\");\n\
+         reports: \"$(with)\" with => format(\"%S\", s); }\n",
+    )
+    .unwrap();
+    let readable = fs::Permissions::from_mode(0o755);
+    fs::set_permissions(&dir, readable.clone()).unwrap();
+    fs::set_permissions(&policy, readable).unwrap();
+    let printed = as_nobody(
+        env!("CARGO_BIN_EXE_cfmini"),
+        &["run", policy.to_str().unwrap()],
+    );
+    let listed = as_nobody("ss", &["-tlnpe"]);
+    let _ = fs::remove_dir_all(&dir);
+
+    let json = printed.strip_prefix("R: ").expect("one report").trim_end();
+    let data = json::parse(json).expect("JSON");
+    let rows = rows(&data);
+    let ours = rows
+        .iter()
+        .find(|row| row.local.1 == port)
+        .expect("own listener");
+    assert!(ours.processes.is_empty(), "{ours:?}");
+    let line = listed
+        .lines()
+        .find(|l| l.contains(&format!("127.0.0.1:{port} ")));
+    let line = line.expect("ss lists the listener");
+    assert!(!line.contains("users:"), "{line}");
+    drop(listener);
 }
