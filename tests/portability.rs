@@ -105,3 +105,38 @@ fn cf_agent_never_holds_the_warned_comparisons() {
         stdout.lines().filter(|l| l.starts_with("R: ")).collect();
     assert_eq!(reports, ["R: a socket is established"], "{stdout}");
 }
+
+#[test]
+fn a_builtin_only_cfmini_has_is_checked_against_its_own_arity() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("portability");
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("arity.cf");
+    let text = "bundle agent main\n{\n  vars:\n      \
+                \"s\" data => network_sockets(\"tcp\", \"LISTEN\", \"x\");\n}\n";
+    std::fs::write(&policy, text).unwrap();
+    let (status, _, stderr) = cfmini(&["check", policy.to_str().unwrap()]);
+    assert_eq!(status, Some(3), "{stderr}");
+    let message = "4:19: error: function 'network_sockets' takes 0 to 2 \
+                   arguments, got 3";
+    assert!(stderr.contains(message), "{stderr}");
+}
+
+#[test]
+fn a_bad_argument_fails_the_call_and_says_what_is_taken() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("portability");
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("protocol.cf");
+    let text = "bundle agent main\n{\n  vars:\n      \
+                \"s\" data => network_sockets(\"sctp\");\n}\n";
+    std::fs::write(&policy, text).unwrap();
+    let (status, _, stderr) = cfmini(&[
+        "run",
+        "--sysroot",
+        "tests/fixtures/proc/owners",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(status, Some(1), "{stderr}");
+    let message = "function 'network_sockets' takes a protocol of all, tcp, \
+                   udp, tcp4, tcp6, udp4, udp6, not 'sctp'";
+    assert!(stderr.contains(message), "{stderr}");
+}
