@@ -162,12 +162,15 @@ fn owners_tree_gives_each_socket_its_kernel_meaning() {
     ];
     assert_eq!(summaries(&data, "tcp6"), tcp6);
 
-    // UDP: 07 is an unconnected socket (CLOSE), 01 a connected one.
+    // UDP: 07 is an unconnected socket (CLOSE), 01 a connected one;
+    // the last is in the five-digit slot 12001.
     let udp = [
         "127.0.0.53:53 -> 0.0.0.0:0 CLOSE tx=0 rx=0 uid=101 \
          user=systemd-resolve inode=3001 pid=700 command=systemd-resolve",
         "127.0.0.1:50000 -> 127.0.0.53:53 ESTABLISHED tx=0 rx=0 uid=1000 \
          user=alice inode=3002 pid=800 command=dig",
+        "0.0.0.0:68 -> 0.0.0.0:0 CLOSE tx=0 rx=0 uid=0 user=root \
+         inode=3003 pid=900 command=dhclient",
     ];
     assert_eq!(summaries(&data, "udp"), udp);
 }
@@ -302,7 +305,7 @@ fn arguments_select_tables_and_states() {
     let any = sockets_in("owners", &["", ""]).unwrap();
     assert_eq!(any, sockets_in("owners", &[]).unwrap());
     let bound = sockets_in("owners", &["all", "CLOSE"]).unwrap();
-    assert_eq!(ports(&bound, "udp"), ["53"]);
+    assert_eq!(ports(&bound, "udp"), ["53", "68"]);
     assert!(table(&bound, "tcp").is_empty());
 
     // The tree has no udp6 table.
@@ -408,13 +411,14 @@ const POLICIES: [&str; 3] = [
 fn example_policies_report_the_owners_tree() {
     let root = fixtures().join("owners");
     let listening = "\
-R: 6 listening sockets
+R: 7 listening sockets
 R: tcp_0: 127.0.0.1 port 22, sshd (pid 100), user root
 R: tcp_1: 0.0.0.0 port 80, nginx (pid 200), user www-data
 R: tcp_2: 127.0.0.1 port 8080, unknown process, user uid 4242
 R: tcp_3: 127.0.0.1 port 9090, pid 500, user alice
 R: tcp6_0: ::1 port 631, cupsd (pid 600), user root
 R: udp_0: 127.0.0.53 port 53, systemd-resolve (pid 700), user systemd-resolve
+R: udp_1: 0.0.0.0 port 68, dhclient (pid 900), user root
 ";
     // Established: 127.0.0.1 twice (both ends of one connection), the
     // peer of the wide slot, and the link-local peer over IPv6.
