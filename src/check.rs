@@ -22,7 +22,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::ast::{Body, Bundle, Call, Policy, Promise, Rval, Span};
-use crate::builtins::Builtin;
+use crate::builtins::{self, Builtin};
 use crate::classes;
 use crate::error::{Error, ErrorKind};
 use crate::eval::{int_text, is_var_type, real_text};
@@ -442,8 +442,8 @@ impl Checker<'_> {
             let message = format!("unknown function '{}'", call.name);
             return self.error(call.span, message);
         };
-        if let Some(row) = crate::builtins::find(&call.name)
-            .filter(|row| crate::builtins::is_cfmini_only(row.name))
+        if let Some(row) = builtins::find(&call.name)
+            .filter(|row| builtins::is_cfmini_only(row.name))
         {
             return self.cfmini_only_arity(call, row);
         }
@@ -768,33 +768,33 @@ const COMPARERS: [&str; 8] = [
 pub fn portability(policy: &Policy) -> Vec<Error> {
     let readers = connection_readers(policy);
     let mut warnings = Vec::new();
-    let mut warn = |file: &Path, span: Span, message: String| {
-        let warning = Error::at(ErrorKind::Warning, message, file, span);
-        warnings.push(warning);
-    };
-    for bundle in &policy.bundles {
-        for promise in bundle.sections.iter().flat_map(|s| &s.promises) {
-            for attribute in &promise.attributes {
-                for call in calls_in(&attribute.value) {
-                    for (span, message) in call_warnings(call, &readers) {
-                        warn(&bundle.file, span, message);
-                    }
-                }
+    for (file, rval) in attribute_values(policy) {
+        for call in calls_in(rval) {
+            for (span, message) in call_warnings(call, &readers) {
+                let warning =
+                    Error::at(ErrorKind::Warning, message, file, span);
+                warnings.push(warning);
             }
         }
     }
-    for body in &policy.bodies {
-        for setting in &body.settings {
-            for call in calls_in(&setting.attribute.value) {
-                for (span, message) in call_warnings(call, &readers) {
-                    warn(&body.file, span, message);
-                }
-            }
-        }
-    }
+    let place = |w: &Error| w.place.as_ref().map(|(f, s)| (f.clone(), s.start));
+    warnings.sort_by_key(place);
     warnings
-        .sort_by_key(|w| w.place.as_ref().map(|(f, s)| (f.clone(), s.start)));
-    warnings
+}
+
+/// Every attribute value of the policy's promises and bodies, with the
+/// file it was read from.
+fn attribute_values(policy: &Policy) -> impl Iterator<Item = (&Path, &Rval)> {
+    let in_bundles = policy.bundles.iter().flat_map(|bundle| {
+        let promises = bundle.sections.iter().flat_map(|s| &s.promises);
+        let attributes = promises.flat_map(|p| &p.attributes);
+        attributes.map(|a| (&*bundle.file, &a.value))
+    });
+    let in_bodies = policy.bodies.iter().flat_map(|body| {
+        let settings = body.settings.iter();
+        settings.map(|s| (&*body.file, &s.attribute.value))
+    });
+    in_bundles.chain(in_bodies)
 }
 
 /// What is worth a warning in one call, not looking inside its
@@ -804,7 +804,7 @@ fn call_warnings(
     readers: &HashSet<String>,
 ) -> Vec<(Span, String)> {
     let mut found = Vec::new();
-    if crate::builtins::is_cfmini_only(&call.name) {
+    if builtins::is_cfmini_only(&call.name) {
         let message = format!(
             "function '{}' is cfmini's own: cf-agent 3.21 has no such \
              function, so this policy runs under cfmini alone",
