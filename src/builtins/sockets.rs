@@ -286,6 +286,7 @@ fn hex(text: &str) -> Option<u64> {
 }
 
 impl Socket {
+    /// The object a socket becomes, its user and owner looked up.
     fn to_data(
         &self,
         users: &HashMap<u32, String>,
