@@ -10,12 +10,19 @@
 //! cf-promises checks more than this (value ranges, menu options, lists
 //! given to scalar attributes, class expression syntax); cfmini lets
 //! those through to run time.
+//!
+//! [`portability`] finds what cf-promises would pass but cf-agent would
+//! not run as cfmini does: calls of builtins only cfmini has, and
+//! comparisons of `network_connections()` states with names cf-agent
+//! never reports. `cfmini check` prints them as warnings; they stop
+//! nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
 use crate::ast::{Body, Bundle, Call, Policy, Promise, Rval, Span};
+use crate::builtins::{self, Builtin};
 use crate::classes;
 use crate::error::{Error, ErrorKind};
 use crate::eval::{int_text, is_var_type, real_text};
@@ -435,6 +442,11 @@ impl Checker<'_> {
             let message = format!("unknown function '{}'", call.name);
             return self.error(call.span, message);
         };
+        if let Some(row) = builtins::find(&call.name)
+            .filter(|row| builtins::is_cfmini_only(row.name))
+        {
+            return self.cfmini_only_arity(call, row);
+        }
         let expected = function.params.len();
         if !function.variadic && call.args.len() != expected {
             let message = format!(
@@ -444,6 +456,22 @@ impl Checker<'_> {
             );
             self.error(call.span, message);
         }
+    }
+
+    /// A builtin only cfmini has is checked against its own row, whose
+    /// optional arguments the signature table cannot express.
+    fn cfmini_only_arity(&mut self, call: &Call, row: &Builtin) {
+        let count = call.args.len();
+        let (min, max) = (row.min_args, row.max_args);
+        if count >= min && max.is_none_or(|max| count <= max) {
+            return;
+        }
+        let most = max.map_or("more".to_string(), |m| m.to_string());
+        let message = format!(
+            "function '{}' takes {min} to {most} arguments, got {count}",
+            call.name
+        );
+        self.error(call.span, message);
     }
 
     fn body(&mut self, body: &Body) {
@@ -706,9 +734,238 @@ fn is_list_reference_ok(name: &str) -> bool {
     false
 }
 
+/// The states cf-agent 3.21's `network_connections()` never reports
+/// for a table a kernel wrote. It reads the hex state column as
+/// decimal, so `0A` (listening), `0B` and `0C` all read as `UNKNOWN`,
+/// and the codes `10` and `11` it would name `LISTEN` and `CLOSING`
+/// are past the kernel's last state.
+const NEVER_REPORTED_STATES: [&str; 3] = ["LISTEN", "CLOSING", "NEW_SYN_RECV"];
+
+/// The functions through which policy compares a value with a string
+/// or a pattern.
+const COMPARERS: [&str; 8] = [
+    "strcmp", "regcmp", "filter", "grep", "every", "some", "none", "reglist",
+];
+
+/// Warnings about what would run differently, or not at all, under
+/// cf-agent 3.21. They stop nothing. Two kinds are found:
+///
+/// - a call, anywhere in the policy, of a builtin only cfmini has;
+/// - a call of one of [`COMPARERS`] with one argument that reads
+///   `network_connections()` and another, written as literal text,
+///   that names a state cf-agent never reports there (`LISTEN`,
+///   `CLOSING`, `NEW_SYN_RECV`) as a whole word, such as
+///   `strcmp("$(c[tcp][$(i)][state])", "LISTEN")` or
+///   `regcmp("LISTEN|ESTABLISHED", "$(s)")`. An argument reads it when
+///   it calls `network_connections()` or names a variable set from it,
+///   directly or through other `vars` promises that name such a
+///   variable, by its short name, in any bundle.
+///
+/// Not caught: a state reached through a bundle's parameters, a state
+/// name held in a variable rather than written in the call, and
+/// comparisons made by other means (class expressions built from the
+/// state, `classesmatching()`, templates).
+pub fn portability(policy: &Policy) -> Vec<Error> {
+    let readers = connection_readers(policy);
+    let mut warnings = Vec::new();
+    for (file, rval) in attribute_values(policy) {
+        for call in calls_in(rval) {
+            for (span, message) in call_warnings(call, &readers) {
+                let warning =
+                    Error::at(ErrorKind::Warning, message, file, span);
+                warnings.push(warning);
+            }
+        }
+    }
+    let place = |w: &Error| w.place.as_ref().map(|(f, s)| (f.clone(), s.start));
+    warnings.sort_by_key(place);
+    warnings
+}
+
+/// Every attribute value of the policy's promises and bodies, with the
+/// file it was read from.
+fn attribute_values(policy: &Policy) -> impl Iterator<Item = (&Path, &Rval)> {
+    let in_bundles = policy.bundles.iter().flat_map(|bundle| {
+        let promises = bundle.sections.iter().flat_map(|s| &s.promises);
+        let attributes = promises.flat_map(|p| &p.attributes);
+        attributes.map(|a| (&*bundle.file, &a.value))
+    });
+    let in_bodies = policy.bodies.iter().flat_map(|body| {
+        let settings = body.settings.iter();
+        settings.map(|s| (&*body.file, &s.attribute.value))
+    });
+    in_bundles.chain(in_bodies)
+}
+
+/// What is worth a warning in one call, not looking inside its
+/// arguments' calls (each is visited on its own).
+fn call_warnings(
+    call: &Call,
+    readers: &HashSet<String>,
+) -> Vec<(Span, String)> {
+    let mut found = Vec::new();
+    if builtins::is_cfmini_only(&call.name) {
+        let message = format!(
+            "function '{}' is cfmini's own: cf-agent 3.21 has no such \
+             function, so this policy runs under cfmini alone",
+            call.name
+        );
+        found.push((call.span, message));
+    }
+    if !COMPARERS.contains(&&*call.name) {
+        return found;
+    }
+    let reads_connections = call.args.iter().any(|a| reads(a, readers));
+    let state = call.args.iter().find_map(|arg| match arg {
+        Rval::Str(text, _) => never_reported_state(text),
+        _ => None,
+    });
+    if let (true, Some(state)) = (reads_connections, state) {
+        let message = format!(
+            "cf-agent 3.21's network_connections() never reports state \
+             '{state}' (it reads the kernel's hex state code as decimal), \
+             so this comparison never holds there"
+        );
+        found.push((call.span, message));
+    }
+    found
+}
+
+/// Every call in `rval`, outer ones first.
+fn calls_in(rval: &Rval) -> Vec<&Call> {
+    let mut calls = Vec::new();
+    let mut pending = vec![rval];
+    while let Some(rval) = pending.pop() {
+        match rval {
+            Rval::List(items, _) => pending.extend(items.iter().rev()),
+            Rval::Call(call) => {
+                calls.push(call);
+                pending.extend(call.args.iter().rev());
+            }
+            _ => {}
+        }
+    }
+    calls
+}
+
+/// The texts written in `rval`, and the names of the functions it calls.
+fn texts_in(rval: &Rval) -> Vec<&str> {
+    let mut texts = Vec::new();
+    let mut pending = vec![rval];
+    while let Some(rval) = pending.pop() {
+        match rval {
+            Rval::Str(text, _)
+            | Rval::Word(text, _)
+            | Rval::ListRef(text, _) => texts.push(&**text),
+            Rval::List(items, _) => pending.extend(items),
+            Rval::Call(call) => {
+                texts.push(&*call.name);
+                pending.extend(&call.args);
+            }
+        }
+    }
+    texts
+}
+
+/// Whether `rval` calls `network_connections()` or names a variable
+/// in `readers`.
+fn reads(rval: &Rval, readers: &HashSet<String>) -> bool {
+    if calls_in(rval)
+        .iter()
+        .any(|c| &*c.name == "network_connections")
+    {
+        return true;
+    }
+    let texts = texts_in(rval);
+    readers
+        .iter()
+        .any(|name| texts.iter().any(|text| names_variable(text, name)))
+}
+
+/// The short names of the variables that hold what
+/// `network_connections()` returned, or a value made from one of them.
+fn connection_readers(policy: &Policy) -> HashSet<String> {
+    let vars: Vec<(&str, &Rval)> = policy
+        .bundles
+        .iter()
+        .flat_map(|b| &b.sections)
+        .filter(|section| &*section.promise_type == "vars")
+        .flat_map(|section| &section.promises)
+        .flat_map(|p| {
+            p.attributes.iter().map(move |a| (&*p.promiser, &a.value))
+        })
+        .collect();
+    let mut readers = HashSet::new();
+    // Each pass adds at least one name or ends, so it ends.
+    loop {
+        let before = readers.len();
+        for (promiser, value) in &vars {
+            if reads(value, &readers) {
+                let base = promiser.split('[').next().unwrap_or(promiser);
+                readers.insert(base.to_string());
+            }
+        }
+        if readers.len() == before {
+            return readers;
+        }
+    }
+}
+
+/// Whether `text` names the variable `name`: at its start, as a
+/// function given a variable's name reads it, or inside `$( )`, `${ }`
+/// or `@( )`; qualified or not, whole or indexed.
+fn names_variable(text: &str, name: &str) -> bool {
+    if text == name {
+        return true;
+    }
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        // At the start, a name given to a function (`"c[tcp]"`).
+        matches!(before, None | Some('(' | '{' | '.' | ':'))
+            && matches!(after, None | Some('[' | ')' | '}'))
+    })
+}
+
+/// The first never-reported state `text` names as a whole word.
+fn never_reported_state(text: &str) -> Option<&'static str> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    NEVER_REPORTED_STATES.into_iter().find(|state| {
+        text.match_indices(state).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + state.len()..].chars().next();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::on_cycles;
+    use super::{names_variable, never_reported_state, on_cycles};
+
+    #[test]
+    fn a_state_is_named_as_a_whole_word() {
+        assert_eq!(never_reported_state("LISTEN"), Some("LISTEN"));
+        assert_eq!(
+            never_reported_state("^(SYN_SENT|CLOSING)$"),
+            Some("CLOSING")
+        );
+        assert_eq!(never_reported_state("NEW_SYN_RECV"), Some("NEW_SYN_RECV"));
+        assert_eq!(never_reported_state("LISTENER"), None);
+        assert_eq!(never_reported_state("IS_LISTEN"), None);
+        assert_eq!(never_reported_state("ESTABLISHED"), None);
+    }
+
+    #[test]
+    fn variables_are_named_in_references_and_as_arguments() {
+        assert!(names_variable("$(c[tcp][0][state])", "c"));
+        assert!(names_variable("${main.c[tcp]}", "c"));
+        assert!(names_variable("@(c)", "c"));
+        assert!(names_variable("c[tcp]", "c"));
+        assert!(names_variable("c", "c"));
+        assert!(!names_variable("$(abc[tcp])", "c"));
+        assert!(!names_variable("$(c_x)", "c"));
+    }
 
     #[test]
     fn cycles_and_self_loops_are_found_and_chains_are_not() {

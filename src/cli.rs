@@ -482,6 +482,9 @@ fn check(file: &Path) -> i32 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    for warning in &check::portability(&loaded.policy) {
+        report(warning, &loaded);
+    }
     let mut code = exit::SUCCESS;
     for error in &loaded.unresolved {
         code = report(error, &loaded);

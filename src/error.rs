@@ -19,6 +19,9 @@ pub enum ErrorKind {
     Check,
     /// The policy ran, but something in it failed.
     Eval,
+    /// Not an error: something worth knowing that stops nothing, such
+    /// as a call that only cfmini can run.
+    Warning,
 }
 
 /// Exit codes, one per outcome.
@@ -40,6 +43,15 @@ impl ErrorKind {
             ErrorKind::Usage | ErrorKind::Io => exit::USAGE,
             ErrorKind::Parse | ErrorKind::Check => exit::INVALID,
             ErrorKind::Eval => exit::FAILED,
+            ErrorKind::Warning => exit::SUCCESS,
+        }
+    }
+
+    /// The word a rendered message starts with.
+    fn label(self) -> &'static str {
+        match self {
+            ErrorKind::Warning => "warning",
+            _ => "error",
         }
     }
 }
@@ -89,11 +101,12 @@ impl Error {
     /// The error text with its place: `file:line:col: error: message`,
     /// then the source line and a caret under the column.
     pub fn render(&self, source: Option<&str>) -> String {
+        let label = self.kind.label();
         let Some((file, span)) = &self.place else {
-            return format!("error: {}", self.message);
+            return format!("{label}: {}", self.message);
         };
         let Some(source) = source else {
-            return format!("{}: error: {}", file.display(), self.message);
+            return format!("{}: {label}: {}", file.display(), self.message);
         };
 
         let (line, col, text) = locate(source, span.start);
@@ -104,7 +117,7 @@ impl Error {
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         format!(
-            "{}:{line}:{col}: error: {}\n  {shown}\n  {caret}^",
+            "{}:{line}:{col}: {label}: {}\n  {shown}\n  {caret}^",
             file.display(),
             self.message
         )

@@ -2,7 +2,7 @@
 //! table, or the whole table listed one line per builtin.
 
 use crate::builtins::refused::REFUSED;
-use crate::builtins::{Builtin, Returns, TABLE, find};
+use crate::builtins::{Builtin, Returns, TABLE, cfmini_only_help, find};
 use crate::syntax::syntax;
 
 /// What `cfmini help NAME` prints for the builtin `name`: its arity,
@@ -28,7 +28,14 @@ pub fn function(name: &str) -> Option<String> {
         row.doc
     );
     text += &format!("example:\n    {}\n", row.example);
-    text += &format!("cf-agent prints:\n    {}\n", indent(row.yields));
+    if let Some(help) = cfmini_only_help(row.name) {
+        text += &format!(
+            "prints, on a host with no sockets:\n    {}\n\n{help}",
+            indent(row.yields)
+        );
+    } else {
+        text += &format!("cf-agent prints:\n    {}\n", indent(row.yields));
+    }
     Some(text)
 }
 
@@ -99,6 +106,17 @@ mod tests {
         assert!(text.starts_with("canonify(1) -> string\n"), "{text}");
         assert!(text.contains("example:\n    canonify("), "{text}");
         assert!(function("nosuchfunction").is_none());
+    }
+
+    #[test]
+    fn a_builtin_only_cfmini_has_says_so_and_not_what_cf_agent_prints() {
+        let text = function("network_sockets").unwrap();
+        assert!(text.contains("exists in cfmini only"), "{text}");
+        assert!(text.contains("PROTOCOL  all, tcp or udp"), "{text}");
+        assert!(!text.contains("cf-agent prints"), "{text}");
+        let list = function_list();
+        let line = list.lines().find(|l| l.starts_with("network_sockets "));
+        assert!(line.is_some_and(|l| l.contains("cfmini only")), "{list}");
     }
 
     #[test]

@@ -4,12 +4,19 @@
 //!
 //! The table lives in `syntax.txt`, recorded from
 //! `cf-promises --syntax-description` by `tests/oracle/regen-syntax`,
-//! and is read once, on first use.
+//! and is read once, on first use. The functions cfmini has and
+//! cf-agent lacks are added from [`CFMINI_ONLY`], so that a policy
+//! calling them passes the checks; `cfmini check` warns of them.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const TABLE: &str = include_str!("syntax.txt");
+
+/// Signatures of the functions only cfmini has, in the table's form.
+/// Optional arguments read as variadic here; the builtin's row holds
+/// the exact arity, which the evaluator enforces.
+const CFMINI_ONLY: &str = "function network_sockets data ...\n";
 
 /// A function's signature.
 #[derive(Debug)]
@@ -37,12 +44,13 @@ type Attributes = HashMap<&'static str, &'static str>;
 /// The description, read on first use.
 pub fn syntax() -> &'static Syntax {
     static SYNTAX: OnceLock<Syntax> = OnceLock::new();
-    SYNTAX.get_or_init(|| read_table(TABLE))
+    SYNTAX.get_or_init(|| read_table(TABLE, CFMINI_ONLY))
 }
 
-fn read_table(table: &'static str) -> Syntax {
+fn read_table(table: &'static str, extra: &'static str) -> Syntax {
     let mut syntax = Syntax::default();
-    let lines = table.lines().filter(|l| !l.starts_with('#'));
+    let all = table.lines().chain(extra.lines());
+    let lines = all.filter(|l| !l.starts_with('#'));
     for line in lines {
         let mut words = line.split_whitespace();
         let (Some(kind), Some(name)) = (words.next(), words.next()) else {
@@ -137,6 +145,17 @@ mod tests {
         assert!(syntax().function("concat").unwrap().variadic);
         let net = syntax().function("network_connections").unwrap();
         assert_eq!((net.returns, net.params.len()), ("data", 0));
+    }
+
+    #[test]
+    fn functions_only_cfmini_has_are_those_of_its_table() {
+        for line in CFMINI_ONLY.lines() {
+            let name = line.split_whitespace().nth(1).unwrap();
+            assert!(crate::builtins::is_cfmini_only(name), "{name}");
+        }
+        for (name, _) in crate::builtins::CFMINI_ONLY {
+            assert!(syntax().function(name).is_some(), "{name}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! A user or group is named by its name or by its number; cf-agent
 //! ignores blanks around either and reads `+1` as 1.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::logic::class;
@@ -79,6 +80,20 @@ fn users(call: &Call) -> Result<Vec<User>, String> {
             name: r.remove(0),
         })
         .collect())
+}
+
+/// The user name of each number in `/etc/passwd`; the first line
+/// with a number names it, as `getpwuid()` finds it.
+pub(super) fn names_by_uid(
+    call: &Call,
+) -> Result<HashMap<u32, String>, String> {
+    let mut names = HashMap::new();
+    for user in users(call)? {
+        if let Ok(uid) = user.uid.parse() {
+            names.entry(uid).or_insert(user.name);
+        }
+    }
+    Ok(names)
 }
 
 fn groups(call: &Call) -> Result<Vec<Group>, String> {

@@ -58,7 +58,10 @@ const PASSES: usize = 3;
 /// that do not change while a policy runs. cf-agent calls them again on
 /// every pass; cfmini calls each once per distinct arguments, which
 /// gives the same answer without reading a million sockets six times.
-const CACHED_CALLS: [&str; 2] = ["network_connections", "parsejson"];
+/// `network_sockets()`, cfmini's own, is read once too, so that every
+/// pass sees one snapshot of a live host's sockets.
+const CACHED_CALLS: [&str; 3] =
+    ["network_connections", "network_sockets", "parsejson"];
 
 /// How many combinations of lists one promise may iterate over: two
 /// lists of a thousand items pass, three do not, so that a policy cannot

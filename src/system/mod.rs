@@ -19,6 +19,7 @@ mod distro;
 mod iface;
 mod kernel;
 mod monitor;
+pub mod owners;
 mod procnet;
 mod tz;
 
