@@ -12,10 +12,12 @@
 //!   `0A`); UDP sockets use two of them, `ESTABLISHED` once connected
 //!   and `CLOSE` otherwise; a code outside the table is `UNKNOWN`;
 //! - `tx_queue`, `rx_queue`, `uid` and `inode` as numbers, and `user`,
-//!   the name `/etc/passwd` gives the uid, or null;
+//!   the name `/etc/passwd` gives the uid, or null; a TIME_WAIT entry,
+//!   which belongs to no one, has a null uid and user;
 //! - `pid` and `command`: the process holding the socket, found through
 //!   the `socket:[INODE]` links under `/proc/PID/fd`, or null where no
-//!   readable process holds it (see [`crate::system::owners`]).
+//!   readable process holds it (see [`crate::system::owners`]); of
+//!   several processes sharing a socket, the lowest pid.
 //!
 //! Everything is read under the sysroot. The kernel writes addresses as
 //! 32-bit words in the byte order of the host that wrote the table;
@@ -54,9 +56,12 @@ table that opens, each an array of sockets with
                   (UDP: CLOSE when bound, ESTABLISHED when connected)
   tx_queue, rx_queue, uid, inode   numbers
   user            the name /etc/passwd gives the uid, or null
+                  (both null for TIME_WAIT, which has no owner)
   pid, command    the process holding the socket, from the
                   socket:[INODE] links of /proc/PID/fd and
-                  /proc/PID/comm; null where none readable holds it
+                  /proc/PID/comm; null where none readable holds it;
+                  the lowest pid of several sharing it
+A table that is not there is left out.
 
 Arguments, both optional, filter:
   PROTOCOL  all, tcp or udp (both families), tcp4, tcp6, udp4, udp6
@@ -95,27 +100,25 @@ const PROTOCOLS: [(&str, &[&str]); 7] = [
 /// `network_sockets([PROTOCOL[, STATE]])`: the socket tables under the
 /// sysroot. PROTOCOL is `all` (or empty), `tcp` or `udp` for both
 /// families, or one table: `tcp4`, `tcp6`, `udp4`, `udp6`. STATE is
-/// one name of [`STATES`] but `UNKNOWN`, or empty for any. Fails when
-/// an argument is none of these, or when none of the tables selected
-/// can be opened.
+/// one name of [`STATES`] but `UNKNOWN`, or empty for any. A table
+/// that is not there is left out, so that a policy can merge what it
+/// gets without a guard; fails when an argument is none of these, or
+/// when the sysroot has no `proc/net` directory at all.
 pub fn network_sockets(call: &Call) -> CallResult {
     let tables = selected_tables(call)?;
     let state = selected_state(call)?;
 
     let dir = proc_net_dir(call.env.sysroot());
-    let found = read_tables(&dir, tables, state);
-    if found.is_empty() {
-        return Err(format!(
-            "function '{}' found none of {} in '{}'",
-            call.name,
-            tables.join(", "),
-            dir.display()
-        ));
+    if !dir.is_dir() {
+        let shown = dir.display();
+        return Err(format!("function '{}' found no '{shown}'", call.name));
     }
+    let found = read_tables(&dir, tables, state);
 
     // The slower reads, every process's fd links, only once a table
-    // is known to be there.
-    let users = users::names_by_uid(call)?;
+    // is known to be there. An `/etc/passwd` that cannot be read names
+    // no user, as one that is missing.
+    let users = users::names_by_uid(call).unwrap_or_default();
     let owners = socket_owners(call.env.sysroot());
     let pairs = found.into_iter().map(|(name, sockets)| {
         let rows = sockets.iter().map(|s| s.to_data(&users, &owners));
@@ -294,7 +297,12 @@ impl Socket {
     ) -> Data {
         let text = |s: &str| Data::Str(s.into());
         let number = |n: u64| Data::Int(i64::try_from(n).unwrap_or(i64::MAX));
-        let user = users.get(&self.uid).map_or(Data::Null, |u| text(u));
+        // The kernel writes uid 0 for a TIME_WAIT entry, which no
+        // longer belongs to anyone.
+        let uid = Some(self.uid).filter(|_| self.state != "TIME_WAIT");
+        let user = uid
+            .and_then(|u| users.get(&u))
+            .map_or(Data::Null, |u| text(u));
         // Inode 0 is no socket file: a TIME_WAIT entry has none.
         let owner = owners.get(&self.inode).filter(|_| self.inode != 0);
         let pid = owner.map_or(Data::Null, |o| number(o.pid.into()));
@@ -307,7 +315,7 @@ impl Socket {
             ("state", text(self.state)),
             ("tx_queue", number(self.tx_queue)),
             ("rx_queue", number(self.rx_queue)),
-            ("uid", number(self.uid.into())),
+            ("uid", uid.map_or(Data::Null, |u| number(u.into()))),
             ("user", user),
             ("inode", number(self.inode)),
             ("pid", pid),

@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Evaluator, Frame, tags};
-use crate::ast::{Bundle, Promise, Rval};
+use crate::ast::{Bundle, DEFAULT_NAMESPACE, Promise, Rval};
 use crate::classes::canonify;
 use crate::value::{Str, Value};
 
@@ -205,8 +205,14 @@ impl Evaluator<'_> {
     /// The meta tags of variable `name` of `scope`, as
     /// `getvariablemetatags` and the state table give them.
     pub(super) fn var_tags(&self, scope: &str, name: &str) -> Vec<Str> {
+        // `def.jq` is cf-agent's own unless a bundle `def` of the policy
+        // could have set it.
+        let own_def = scope == "def"
+            && name == "jq"
+            && self.policy.bundle("def", DEFAULT_NAMESPACE).is_none();
         match scope {
             "sys" | "const" => tags::system_var(scope, name),
+            _ if own_def => tags::system_var(scope, name),
             _ => {
                 let key = (Str::from(scope), Str::from(name));
                 let note = self.notes.vars.get(&key).cloned();

@@ -10,9 +10,10 @@ use crate::system::{MONTHS, WEEKDAYS};
 use crate::value::Str;
 
 /// Tags of `sys` variables that carry more than `source=agent`.
-const SYS_VAR_TAGS: [(&str, &str); 15] = [
+const SYS_VAR_TAGS: [(&str, &str); 24] = [
     ("arch", "inventory,source=agent,attribute_name=Architecture"),
     ("cdate", "time_based,source=agent"),
+    ("cf_promises", "cfe_internal,source=agent"),
     (
         "cf_version",
         "inventory,source=agent,attribute_name=CFEngine version",
@@ -25,7 +26,24 @@ const SYS_VAR_TAGS: [(&str, &str); 15] = [
     ("date", "time_based,source=agent"),
     ("flavor", "inventory,source=agent,attribute_name=none"),
     ("fqhost", "inventory,source=agent,attribute_name=Host name"),
+    (
+        "hardware_addresses",
+        "inventory,source=agent,attribute_name=MAC addresses",
+    ),
     ("host", "inventory,source=agent,attribute_name=none"),
+    ("inet", PROCFS),
+    ("inet6", PROCFS),
+    (
+        "interfaces",
+        "inventory,source=agent,attribute_name=Interfaces",
+    ),
+    ("interfaces_data", PROCFS),
+    ("ipv4", "inventory,source=agent,attribute_name=none"),
+    (
+        "os_release",
+        "inventory,attribute_name=none,source=agent,\
+         derived-from-file=/etc/os-release",
+    ),
     ("os_version_major", "source=agent,derived-from=flavor"),
     (
         "release",
@@ -38,18 +56,25 @@ const SYS_VAR_TAGS: [(&str, &str); 15] = [
         "inventory,time_based,source=agent,attribute_name=Uptime minutes",
     ),
     ("uqhost", "inventory,source=agent,attribute_name=none"),
+    ("user_data", "source=agent,user_info"),
 ];
+
+/// What cf-agent gives the facts it reads from `/proc/net`.
+const PROCFS: &str = "networking,/proc,source=agent,procfs";
 
 const INVENTORY: &str = "inventory,attribute_name=none,source=agent";
 const TIME: &str =
     "time_based,cfengine_internal_time_based_autoremove,source=agent";
 const SYSNAME: &str = "source=agent,derived-from=sys.sysname";
 
-/// The tags of variable `name` in scope `sys` or `const`.
+/// The tags of variable `name` in scope `sys`, `const` or `def`.
 pub(super) fn system_var(scope: &str, name: &str) -> Vec<Str> {
     let found = SYS_VAR_TAGS.iter().find(|(var, _)| *var == name);
     match found {
         Some((_, tags)) if scope == "sys" => split(tags),
+        _ if scope == "def" && name == "jq" => {
+            split("invocation,source=agent,command_name=jq")
+        }
         _ => split("source=agent"),
     }
 }
@@ -99,9 +124,35 @@ pub(super) fn hard_class(
         _ if class == format!("{}_cpus", sys("cpus")) => {
             "source=agent,derived-from=sys.cpus".to_string()
         }
+        _ if class.starts_with("ipv4_gw_") => {
+            "inventory,networking,/proc,source=agent,attribute_name=none,\
+             procfs"
+                .to_string()
+        }
+        _ if ["ipv4_", "ipv6_", "mac_"]
+            .iter()
+            .any(|p| class.starts_with(p)) =>
+        {
+            INVENTORY.to_string()
+        }
+        _ if is_address_class(class) => INVENTORY.to_string(),
         _ => "source=agent".to_string(),
     };
     split(&format!("{tags},hardclass"))
+}
+
+/// Whether `class` is an address canonified, as cf-agent defines one
+/// for each address of the host: `192_0_2_2`, `fe80__1`. A host name
+/// of hex digits and underscores alone would pass too.
+fn is_address_class(class: &str) -> bool {
+    let groups: Vec<&str> = class.split('_').collect();
+    let ipv4 = groups.len() == 4
+        && groups.iter().all(|g| !g.is_empty() && g.len() <= 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    let ipv6 = (class.contains("__") || groups.len() == 8)
+        && class.bytes().all(|b| b == b'_' || b.is_ascii_hexdigit())
+        && class.bytes().any(|b| b.is_ascii_hexdigit());
+    ipv4 || ipv6
 }
 
 fn split(tags: &str) -> Vec<Str> {

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
 /// The process found holding a socket.
@@ -35,9 +36,7 @@ pub fn socket_owners(sysroot: &Path) -> HashMap<u64, Owner> {
         }
 
         // Read once per process, and only for one that holds sockets.
-        let command = fs::read_to_string(process.join("comm"))
-            .ok()
-            .map(|text| text.trim_end_matches('\n').to_string());
+        let command = command_name(&process.join("comm"));
         for inode in inodes {
             owners.entry(inode).or_insert_with(|| Owner {
                 pid,
@@ -46,6 +45,27 @@ pub fn socket_owners(sysroot: &Path) -> HashMap<u64, Owner> {
         }
     }
     owners
+}
+
+/// The longest `/proc/PID/comm` the kernel writes: 15 bytes and a line
+/// end. Anything longer is not the kernel's, and is not read on.
+const MAX_COMM_BYTES: u64 = 16;
+
+/// A process's command name from its `comm` file; `None` for one that is
+/// not a file the kernel could have written: too long, not UTF-8, a pipe
+/// that might never end.
+fn command_name(path: &Path) -> Option<String> {
+    if !fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let file = fs::File::open(path).ok()?;
+    file.take(MAX_COMM_BYTES + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > MAX_COMM_BYTES {
+        return None;
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    Some(text.trim_end_matches('\n').to_string())
 }
 
 /// The numbered entries of `/proc`, in increasing order, so that the
