@@ -456,3 +456,35 @@ fn example_policies_run_on_this_host() {
         assert!(first.starts_with("R: ") && first.contains(head), "{stdout}");
     }
 }
+
+#[test]
+fn a_comm_file_the_kernel_could_not_have_written_names_no_command() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("odd-comm");
+    let _ = fs::remove_dir_all(&root);
+    fs::create_dir_all(root.join("proc/net")).unwrap();
+    let tcp = fixtures().join("owners/proc/net/tcp");
+    fs::copy(tcp, root.join("proc/net/tcp")).unwrap();
+
+    // Socket 1001 is held by process 12, whose comm is, in turn, longer
+    // than the kernel's 16 bytes, endless, and a pipe no one writes.
+    let process = root.join("proc/12");
+    fs::create_dir_all(process.join("fd")).unwrap();
+    std::os::unix::fs::symlink("socket:[1001]", process.join("fd/3")).unwrap();
+    let comm = process.join("comm");
+    let odd_comms: [&dyn Fn(); 3] = [
+        &|| fs::write(&comm, "x".repeat(100)).unwrap(),
+        &|| std::os::unix::fs::symlink("/dev/zero", &comm).unwrap(),
+        &|| {
+            let status = Command::new("mkfifo").arg(&comm).status();
+            assert!(status.unwrap().success(), "mkfifo");
+        },
+    ];
+    for make in odd_comms {
+        let _ = fs::remove_file(&comm);
+        make();
+        let data = call_at(&root, &["tcp4", "LISTEN"]).unwrap();
+        let socket = &table(&data, "tcp")[0];
+        assert_eq!(field(socket, &["pid"]), "12");
+        assert_eq!(field(socket, &["command"]), "null");
+    }
+}
