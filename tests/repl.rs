@@ -85,6 +85,16 @@ fn a_piped_session_keeps_its_definitions_and_survives_errors() {
 }
 
 #[test]
+fn errors_at_run_time_name_their_line_of_standard_input() {
+    let input = "canonify(\"a\")\n\nnetwork_sockets(\"bogus\")\n\
+                 reports: \"line $(this.promise_linenumber)\";\n";
+    let output = piped(&[], input);
+    assert_eq!(text(&output.stdout), "a\nR: line 4\n");
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("<stdin>:3: error: function"), "{stderr}");
+}
+
+#[test]
 fn values_print_as_eval_prints_them_or_as_json() {
     let input = "\
 canonify(\"a b\")

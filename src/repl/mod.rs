@@ -299,7 +299,7 @@ impl Repl {
 
     /// Runs a snippet in the session; whether it succeeded.
     fn run_input(&mut self, text: &str, out: &mut dyn Write) -> bool {
-        let name = Path::new(INPUT_NAME);
+        let name = Path::new(self.input_name());
         let session = &self.session;
         let parsed = match text.trim().is_empty() {
             true => None,
@@ -307,7 +307,12 @@ impl Repl {
         };
         let snippet = match parsed {
             None => None,
-            Some(Ok(snippet)) => Some(snippet),
+            Some(Ok(mut snippet)) => {
+                // Errors at run time name the line of standard input.
+                let lines_before = self.first_line.map_or(0, |n| n - 1);
+                shift_lines(&mut snippet.policy, lines_before);
+                Some(snippet)
+            }
             Some(Err(errors)) => {
                 for error in &errors {
                     self.print_error(error.render(Some(text)));
@@ -354,6 +359,16 @@ impl Repl {
         }
         self.keep(outcome.state);
         ok
+    }
+
+    /// What inputs are called in messages: `<input>` on a terminal,
+    /// `<stdin>` from a pipe, where a line number counts from the start
+    /// of standard input.
+    fn input_name(&self) -> &'static str {
+        match self.first_line {
+            Some(_) => "<stdin>",
+            None => INPUT_NAME,
+        }
     }
 
     /// Prints an error about the input; from a pipe, with the line of
@@ -550,12 +565,12 @@ impl Repl {
     }
 }
 
-/// `rendered`, an error placed at `<input>:LINE`, placed instead at
-/// `<stdin>` on the line it has there, for an input that began on line
-/// `first`.
+/// `rendered`, an error placed at `<stdin>:LINE` of an input, placed
+/// instead on the line it has in standard input, where the input began
+/// on line `first`.
 fn relocate(rendered: &str, first: usize) -> String {
-    let prefix = format!("{INPUT_NAME}:");
-    let Some(rest) = rendered.strip_prefix(&prefix) else {
+    let prefix = "<stdin>:";
+    let Some(rest) = rendered.strip_prefix(prefix) else {
         return rendered.to_string();
     };
     let digits = rest.len()
@@ -563,7 +578,16 @@ fn relocate(rendered: &str, first: usize) -> String {
     let Ok(line) = rest[..digits].parse::<usize>() else {
         return rendered.to_string();
     };
-    format!("<stdin>:{}{}", first + line - 1, &rest[digits..])
+    format!("{prefix}{}{}", first + line - 1, &rest[digits..])
+}
+
+/// Moves every promise of `policy` down by `lines`, for the line numbers
+/// that errors at run time and `this.promise_linenumber` give.
+fn shift_lines(policy: &mut Policy, lines: usize) {
+    let sections = policy.bundles.iter_mut().flat_map(|b| &mut b.sections);
+    for promise in sections.flat_map(|s| &mut s.promises) {
+        promise.line += lines;
+    }
 }
 
 /// Whether a policy typed or loaded runs its bundlesequence: when it
