@@ -25,6 +25,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -226,12 +227,26 @@ fn next_line(text: &[u8]) -> &[u8] {
 }
 
 /// An address as cf-agent decodes it from the kernel's hex.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Address {
     /// The four bytes in the order the hex text gives them.
     V4([u8; 4]),
     /// The eight 16-bit groups in the order the hex text gives them.
     V6([u16; 8]),
+}
+
+impl Address {
+    /// The address as one number, unique per address, to key a map.
+    fn key(&self) -> u128 {
+        match self {
+            Address::V4(bytes) => {
+                1 << 127 | u128::from(u32::from_le_bytes(*bytes))
+            }
+            Address::V6(groups) => groups
+                .iter()
+                .fold(0, |key, &group| key << 16 | u128::from(group)),
+        }
+    }
 }
 
 impl fmt::Display for Address {
@@ -355,8 +370,49 @@ fn hex_value(byte: u8) -> u16 {
 struct RowBuilder {
     keys: Keys,
     states: Vec<Str>,
-    addresses: HashMap<Address, Str>,
-    ports: HashMap<u16, Str>,
+    addresses: HashMap<u128, Str, BuildHasherDefault<KeyHasher>>,
+    /// Each port's text, indexed by port, made when first seen.
+    ports: Vec<Option<Str>>,
+    /// The `{address, port}` objects made last, one per slot, so that
+    /// the sockets of a listening port share one object. A slot keeps
+    /// the latest endpoint hashed to it: unique peers pass through
+    /// without growing the table.
+    endpoints: Vec<Option<(u128, u16, Data)>>,
+}
+
+/// How many endpoint objects [`RowBuilder`] keeps for sharing.
+const ENDPOINT_SLOTS: usize = 1 << 12;
+
+/// A hasher for address keys: a multiply and a shift, as the keys come
+/// from the kernel, not from someone choosing collisions. The default
+/// hasher costs more than the rest of a row's lookup.
+#[derive(Default)]
+struct KeyHasher {
+    hash: u64,
+}
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        const SPREAD: u64 = 0x9e37_79b9_7f4a_7c15;
+        self.hash = (self.hash.rotate_left(26) ^ word).wrapping_mul(SPREAD);
+    }
+
+    fn write_u128(&mut self, word: u128) {
+        self.write_u64(word as u64);
+        self.write_u64((word >> 64) as u64);
+    }
 }
 
 /// The object keys of a row, made once per call.
@@ -383,8 +439,9 @@ impl RowBuilder {
                 state: "state".into(),
             },
             states: STATE_NAMES.iter().map(|&name| name.into()).collect(),
-            addresses: HashMap::new(),
-            ports: HashMap::new(),
+            addresses: HashMap::default(),
+            ports: vec![None; usize::from(u16::MAX) + 1],
+            endpoints: vec![None; ENDPOINT_SLOTS],
         }
     }
 
@@ -451,10 +508,10 @@ impl RowBuilder {
         let remote_first =
             self.keys.is_raw(&remote.0) && !self.keys.is_raw(&local.0);
         let pairs = match remote_first {
-            true => vec![remote, local, state],
-            false => vec![local, remote, state],
+            true => [remote, local, state],
+            false => [local, remote, state],
         };
-        Some(Data::Object(Object::from_unique_pairs(pairs)))
+        Some(Data::Object(Object::from_unique_array(pairs)))
     }
 
     /// The key and value one address token gives.
@@ -473,27 +530,44 @@ impl RowBuilder {
     }
 
     fn address_object(&mut self, address: Address, port: u16) -> Data {
-        let pairs = vec![
+        let key = address.key();
+        let mut hasher = KeyHasher::default();
+        hasher.write_u128(key);
+        hasher.write_u64(u64::from(port));
+        let slot = (hasher.finish() >> 52) as usize % ENDPOINT_SLOTS;
+        if let Some((k, p, object)) = &self.endpoints[slot]
+            && (*k, *p) == (key, port)
+        {
+            return object.clone();
+        }
+        let object = self.new_address_object(address, port);
+        self.endpoints[slot] = Some((key, port, object.clone()));
+        object
+    }
+
+    fn new_address_object(&mut self, address: Address, port: u16) -> Data {
+        let pairs = [
             (self.keys.address.clone(), Data::Str(self.address(address))),
             (self.keys.port.clone(), Data::Str(self.port(port))),
         ];
-        Data::Object(Object::from_unique_pairs(pairs))
+        Data::Object(Object::from_unique_array(pairs))
     }
 
     fn address(&mut self, address: Address) -> Str {
-        if let Some(text) = self.addresses.get(&address) {
+        let key = address.key();
+        if let Some(text) = self.addresses.get(&key) {
             return text.clone();
         }
         let text: Str = address.to_string().into();
         if self.addresses.len() < ADDRESS_CACHE_LIMIT {
-            self.addresses.insert(address, text.clone());
+            self.addresses.insert(key, text.clone());
         }
         text
     }
 
     fn port(&mut self, port: u16) -> Str {
-        let text = self.ports.entry(port);
-        text.or_insert_with(|| port.to_string().into()).clone()
+        let text = &mut self.ports[usize::from(port)];
+        text.get_or_insert_with(|| port.to_string().into()).clone()
     }
 }
 
@@ -789,6 +863,49 @@ mod tests {
         };
         assert!(Rc::ptr_eq(&keys[0], &keys[1]));
         assert!(Rc::ptr_eq(&texts[0], &texts[1]));
+    }
+
+    #[test]
+    fn sockets_of_one_endpoint_share_its_object() {
+        let listener = line("0100007F:0016", "00000000:0000", "0A");
+        let table = parse_table(listener.repeat(3).as_bytes());
+        let local = |row: &Data| match row.child("local") {
+            Some(Data::Object(object)) => object.clone(),
+            _ => panic!("a row without local object: {row:?}"),
+        };
+        let objects: Vec<Object> = table.iter().map(local).collect();
+        // The same pairs in memory, not merely equal ones.
+        let first_pair =
+            |o: &Object| o.iter().next().map(|p| p.0 as *const Str);
+        assert_eq!(objects.len(), 3);
+        assert!(first_pair(&objects[0]).is_some());
+        assert!(
+            objects
+                .iter()
+                .all(|o| first_pair(o) == first_pair(&objects[0]))
+        );
+    }
+
+    // Endpoints outnumber the slots that share them: each row must
+    // still get its own address and port, never a slot's other tenant.
+    #[test]
+    fn shared_endpoints_never_stand_for_another() {
+        let mut table = String::new();
+        for i in 0..3 * ENDPOINT_SLOTS {
+            let local = format!("{:08X}:{:04X}", i % 251, i % 65521);
+            table.push_str(&line(&local, "00000000:0000", "01"));
+        }
+        let rows = parse_table(table.as_bytes());
+        assert_eq!(rows.len(), 3 * ENDPOINT_SLOTS);
+        for (i, row) in rows.iter().enumerate() {
+            let expected = format!(
+                r#"{{"address":"{}.0.0.0","port":"{}"}}"#,
+                i % 251,
+                i % 65521
+            );
+            let local = row.child("local").map(json::to_compact);
+            assert_eq!(local.as_deref(), Some(expected.as_str()), "row {i}");
+        }
     }
 
     /// Hands out its bytes a few at a time, then fails.
