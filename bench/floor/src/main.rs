@@ -96,25 +96,54 @@ impl<'a> Row<'a> {
         write_endpoint(out, self.local)?;
         out.write_all(b",\"remote\":")?;
         write_endpoint(out, self.remote)?;
-        write!(out, ",\"state\":\"{}\"}}", STATES[self.state])
+        out.write_all(b",\"state\":\"")?;
+        out.write_all(STATES[self.state].as_bytes())?;
+        out.write_all(b"\"}")
     }
 }
 
 /// `{"address":"…","port":"…"}` for an `ADDRESS:PORT` hex token.
 fn write_endpoint(out: &mut impl Write, token: &[u8]) -> io::Result<()> {
     let (address, port) = token.split_at(token.len() - 5);
-    out.write_all(b"{\"address\":\"")?;
+    let mut text = Vec::with_capacity(80);
+    text.extend_from_slice(b"{\"address\":\"");
     if address.len() == 8 {
         let word = hex(address) as u32;
-        let [a, b, c, d] = word.to_le_bytes();
-        write!(out, "{a}.{b}.{c}.{d}")?;
+        for (i, byte) in word.to_le_bytes().into_iter().enumerate() {
+            if i > 0 {
+                text.push(b'.');
+            }
+            decimal(&mut text, u64::from(byte));
+        }
     } else {
         for (i, group) in address.chunks(4).enumerate() {
-            let sep = if i == 0 { "" } else { ":" };
-            write!(out, "{sep}{:x}", hex(group))?;
+            if i > 0 {
+                text.push(b':');
+            }
+            lower_hex(&mut text, hex(group));
         }
     }
-    write!(out, "\",\"port\":\"{}\"}}", hex(&port[1..]))
+    text.extend_from_slice(b"\",\"port\":\"");
+    decimal(&mut text, hex(&port[1..]));
+    text.extend_from_slice(b"\"}");
+    out.write_all(&text)
+}
+
+/// Appends `value` in decimal; std's formatting machinery costs more
+/// than the rest of a row.
+fn decimal(text: &mut Vec<u8>, value: u64) {
+    if value >= 10 {
+        decimal(text, value / 10);
+    }
+    text.push(b'0' + (value % 10) as u8);
+}
+
+/// Appends `value` in lower-case hex without leading zeros.
+fn lower_hex(text: &mut Vec<u8>, value: u64) {
+    if value >= 16 {
+        lower_hex(text, value >> 4);
+    }
+    text.push(b"0123456789abcdef"[(value & 15) as usize]);
 }
 
 fn hex(digits: &[u8]) -> u64 {
