@@ -85,7 +85,7 @@ pub fn proc_net_dir(sysroot: &Path) -> PathBuf {
 /// The object `network_connections()` returns for the tables in
 /// `proc_net_dir`, or `None` when none of them can be opened.
 pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
-    let mut builder = RowBuilder::new();
+    let mut builder = RowBuilder::for_bytes(table_bytes(proc_net_dir));
     let mut tables = Vec::with_capacity(TABLES.len());
     for name in TABLES {
         // A table that cannot be opened is left out; one that opens but
@@ -115,10 +115,19 @@ pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
     Some(Data::Object(Object::from_unique_pairs(tables)))
 }
 
+/// How many bytes the socket tables that are files hold together.
+fn table_bytes(proc_net_dir: &Path) -> usize {
+    let sizes = TABLES.iter().filter_map(|name| {
+        let meta = std::fs::metadata(proc_net_dir.join(name)).ok()?;
+        meta.is_file().then_some(meta.len())
+    });
+    usize::try_from(sizes.sum::<u64>()).unwrap_or(usize::MAX)
+}
+
 /// The rows cf-agent makes of one table's bytes.
 pub fn parse_table(bytes: &[u8]) -> Vec<Data> {
     let mut rows = Vec::new();
-    RowBuilder::new().add_rows(bytes, &mut rows);
+    RowBuilder::for_bytes(bytes.len()).add_rows(bytes, &mut rows);
     rows
 }
 
@@ -371,17 +380,21 @@ struct RowBuilder {
     keys: Keys,
     states: Vec<Str>,
     addresses: HashMap<u128, Str, BuildHasherDefault<KeyHasher>>,
-    /// Each port's text, indexed by port, made when first seen.
-    ports: Vec<Option<Str>>,
+    ports: HashMap<u16, Str, BuildHasherDefault<KeyHasher>>,
     /// The `{address, port}` objects made last, one per slot, so that
     /// the sockets of a listening port share one object. A slot keeps
     /// the latest endpoint hashed to it: unique peers pass through
     /// without growing the table.
+    /// A power of two, smaller for small tables: clearing the slots
+    /// would cost a small table more than reading it.
     endpoints: Vec<Option<(u128, u16, Data)>>,
 }
 
-/// How many endpoint objects [`RowBuilder`] keeps for sharing.
+/// How many endpoint objects [`RowBuilder`] keeps at most for sharing.
 const ENDPOINT_SLOTS: usize = 1 << 12;
+
+/// About how many bytes a table gives to one socket.
+const BYTES_PER_ROW: usize = 150;
 
 /// A hasher for address keys: a multiply and a shift, as the keys come
 /// from the kernel, not from someone choosing collisions. The default
@@ -409,6 +422,10 @@ impl Hasher for KeyHasher {
         self.hash = (self.hash.rotate_left(26) ^ word).wrapping_mul(SPREAD);
     }
 
+    fn write_u16(&mut self, word: u16) {
+        self.write_u64(u64::from(word));
+    }
+
     fn write_u128(&mut self, word: u128) {
         self.write_u64(word as u64);
         self.write_u64((word >> 64) as u64);
@@ -427,7 +444,10 @@ struct Keys {
 }
 
 impl RowBuilder {
-    fn new() -> RowBuilder {
+    /// A builder for tables of about `bytes` bytes in all.
+    fn for_bytes(bytes: usize) -> RowBuilder {
+        let rows = bytes / BYTES_PER_ROW;
+        let slots = rows.next_power_of_two().clamp(16, ENDPOINT_SLOTS);
         RowBuilder {
             keys: Keys {
                 local: "local".into(),
@@ -440,8 +460,8 @@ impl RowBuilder {
             },
             states: STATE_NAMES.iter().map(|&name| name.into()).collect(),
             addresses: HashMap::default(),
-            ports: vec![None; usize::from(u16::MAX) + 1],
-            endpoints: vec![None; ENDPOINT_SLOTS],
+            ports: HashMap::default(),
+            endpoints: vec![None; slots],
         }
     }
 
@@ -534,7 +554,8 @@ impl RowBuilder {
         let mut hasher = KeyHasher::default();
         hasher.write_u128(key);
         hasher.write_u64(u64::from(port));
-        let slot = (hasher.finish() >> 52) as usize % ENDPOINT_SLOTS;
+        let slots = self.endpoints.len();
+        let slot = (hasher.finish() >> 32) as usize & (slots - 1);
         if let Some((k, p, object)) = &self.endpoints[slot]
             && (*k, *p) == (key, port)
         {
@@ -566,8 +587,8 @@ impl RowBuilder {
     }
 
     fn port(&mut self, port: u16) -> Str {
-        let text = &mut self.ports[usize::from(port)];
-        text.get_or_insert_with(|| port.to_string().into()).clone()
+        let text = self.ports.entry(port);
+        text.or_insert_with(|| port.to_string().into()).clone()
     }
 }
 
@@ -938,7 +959,7 @@ mod tests {
         for fail_at_end in [false, true] {
             let bytes = table.as_bytes();
             let source = Trickle { bytes, fail_at_end };
-            let streamed = RowBuilder::new().read_table(source);
+            let streamed = RowBuilder::for_bytes(0).read_table(source);
             assert_eq!(streamed, whole);
         }
     }
@@ -963,7 +984,7 @@ mod tests {
             "x".repeat(3 * MAX_LINE),
             line("0100007F:0017", "00000000:0000", "01"),
         );
-        let rows = RowBuilder::new().read_table(io::Cursor::new(long));
+        let rows = RowBuilder::for_bytes(0).read_table(io::Cursor::new(long));
         let ports: Vec<String> = rows
             .iter()
             .map(|row| json::to_compact(row.child("local").unwrap()))
