@@ -375,7 +375,14 @@ fn hex_value(byte: u8) -> u16 {
 
 /// Makes the rows of one call, sharing strings between them: the keys,
 /// the state names, every port and the most common addresses each
-/// exist once however many sockets use them.
+/// exist once however many sockets use them, and so does the
+/// `{address, port}` object of an endpoint many sockets have in common.
+///
+/// A row still costs about 300 bytes, most of it the three objects'
+/// pairs: a `Data` is 24 bytes where thin pointers would make it 16.
+/// The container is built whole because the evaluator's values are
+/// trees; a table kept as bytes and decoded on access would be
+/// smaller still.
 struct RowBuilder {
     keys: Keys,
     states: Vec<Str>,
