@@ -71,6 +71,70 @@ pub fn scan(text: &str, file: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// The statement holding byte `at` of `text`, for skipping it after a
+/// syntax error there: from the end of the `;`, block brace or section
+/// header (`vars:`, `any::`) before `at`, to the end of the `;` after
+/// it, or to the `}` that closes the block first. Braces of lists
+/// (`{` after `=>`, `,`, `(` or `{`) belong to the statement. Strings
+/// and comments are skipped as the grammar reads them.
+pub fn statement_around(text: &str, at: usize) -> std::ops::Range<usize> {
+    let bytes = text.as_bytes();
+    // Whether each open brace opens a list.
+    let mut open: Vec<bool> = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let in_list = open.last() == Some(&true);
+        match bytes[i] {
+            b'#' => i = line_end(bytes, i),
+            quote @ (b'"' | b'\'' | b'`') => {
+                match string_end(bytes, i, quote) {
+                    Some(end) => i = end,
+                    None => return start..bytes.len(),
+                }
+            }
+            b'{' => {
+                let list = opens_list(bytes, i);
+                open.push(list);
+                if !list && i < at {
+                    start = i + 1;
+                }
+            }
+            b'}' if !in_list && i >= at => return start..i,
+            b'}' => {
+                open.pop();
+                if !in_list {
+                    start = i + 1;
+                }
+            }
+            b';' if !in_list && i >= at => return start..i + 1,
+            b';' if !in_list => start = i + 1,
+            b':' if !in_list && i < at && ends_header(bytes, i) => {
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    start..bytes.len()
+}
+
+/// Whether the `{` at `i` opens a list rather than a block: the last
+/// byte before it, white space aside, is `>` of `=>`, `,`, `(` or `{`.
+fn opens_list(bytes: &[u8], i: usize) -> bool {
+    let before = bytes[..i].iter().rev().find(|b| !b.is_ascii_whitespace());
+    matches!(before, Some(b'>' | b',' | b'(' | b'{'))
+}
+
+/// Whether the colon at `i` ends a section header or a class guard: a
+/// name or `:` before it and white space after it.
+fn ends_header(bytes: &[u8], i: usize) -> bool {
+    let before = i.checked_sub(1).map(|j| bytes[j]);
+    let after = bytes.get(i + 1);
+    before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+        && after.is_none_or(|b| b.is_ascii_whitespace())
+}
+
 /// Where the first line longer than [`MAX_LINE_BYTES`] starts.
 fn long_line_start(bytes: &[u8]) -> Option<usize> {
     let mut start = 0;
@@ -161,6 +225,25 @@ mod tests {
         );
         let longest = "a\n".repeat(MAX_STRING_BYTES / 2);
         assert!(message(&format!("x => '{longest}';")).is_empty());
+    }
+
+    #[test]
+    fn statements_run_from_the_last_delimiter_to_the_next_semicolon() {
+        let text =
+            "bundle agent m {\nvars:\n \"x\" string => \"a;\"\n \"y\";\n}";
+        let at = text.find("\"y").unwrap();
+        let range = statement_around(text, at);
+        assert_eq!(&text[range], "\n \"x\" string => \"a;\"\n \"y\";");
+        // A guard ends where the statement begins; `}` ends it.
+        let text = "{ any:: \"x\" => }";
+        let range = statement_around(text, text.find("=>").unwrap());
+        assert_eq!(&text[range], " \"x\" => ");
+        // A list's braces are part of the statement.
+        let text = "{ a => { \"b\" } c; d => { }; }";
+        let range = statement_around(text, text.find('c').unwrap());
+        assert_eq!(&text[range], " a => { \"b\" } c;");
+        let range = statement_around(text, text.find('d').unwrap());
+        assert_eq!(&text[range], " d => { };");
     }
 
     #[test]

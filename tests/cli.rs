@@ -56,9 +56,57 @@ fn syntax_error_shows_file_line_column_source_and_caret() {
         ]
         .join("\n");
         let message = message.trim_end();
+        // `check` ends with its count.
+        let message = message
+            .strip_suffix("\nchecked 1 file: 1 error, 0 warnings")
+            .unwrap_or(message);
         assert!(message.ends_with(&expected), "{message}");
         assert!(stdout(&output).is_empty());
     }
+}
+
+#[test]
+fn check_reports_every_syntax_error_and_run_stops_at_the_first() {
+    let text = "bundle agent main\n{\nvars:\n\
+                \"x\" string => \"a\"\n\
+                \"y\" string => \"b\";\n\
+                \"z\" slist => { \"a\" \"b\" };\n\
+                \"ok\" string => \"fine\";\n\
+                }\n\
+                body common control\n{\nbundlesequence => { \"main\" }\n\
+                inputs => { };\n}\n";
+    let file = policy_file("many_errors.cf", text);
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    let expected = [
+        format!("{file}:5:1: error: syntax error: expected ',' or ';'"),
+        "  \"y\" string => \"b\";".into(),
+        "  ^".into(),
+        format!("{file}:6:20: error: syntax error: expected ',' or '}}'"),
+        "  \"z\" slist => { \"a\" \"b\" };".into(),
+        "                     ^".into(),
+        format!("{file}:12:1: error: syntax error: expected ';'"),
+        "  inputs => { };".into(),
+        "  ^".into(),
+        "checked 1 file: 3 errors, 0 warnings".into(),
+    ];
+    assert_eq!(message.lines().collect::<Vec<_>>(), expected, "{message}");
+
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 3, "{message}");
+    assert!(message.starts_with(&expected[0]), "{message}");
+}
+
+#[test]
+fn check_counts_files_and_errors_of_a_valid_policy() {
+    let file =
+        policy_file("counted.cf", "bundle agent main { reports: \"hi\"; }\n");
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stderr(&output), "checked 1 file: 0 errors, 0 warnings\n");
 }
 
 #[test]
