@@ -195,7 +195,11 @@ impl Checker<'_> {
             if known == Some("clist") {
                 self.returns_classes(name, &attribute.value);
             }
-            if promise_type != "vars" || !is_var_type(name) {
+            let types_variable = promise_type == "vars" && is_var_type(name);
+            if let (Some(kind), false) = (known, types_variable) {
+                self.list_for_scalar(name, kind, &attribute.value);
+            }
+            if !types_variable {
                 continue;
             }
             // The same type twice is allowed: the last value wins.
@@ -428,6 +432,18 @@ impl Checker<'_> {
                 call.args.iter().for_each(|a| self.list_references(a))
             }
             _ => {}
+        }
+    }
+
+    /// A `{ ... }` list given to an attribute that takes one value,
+    /// which cf-promises calls a type mismatch.
+    fn list_for_scalar(&mut self, name: &str, kind: &str, value: &Rval) {
+        let scalar = ["string", "int", "real", "option", "context", "irange"];
+        if let (Rval::List(_, span), true) = (value, scalar.contains(&kind)) {
+            let message = format!(
+                "type mismatch: attribute '{name}' takes one {kind}, not a list"
+            );
+            self.error(*span, message);
         }
     }
 
