@@ -399,9 +399,18 @@ fn check(file: &Path) -> i32 {
             (loaded.sources.len(), errors)
         }
         Err(error) => {
+            // Known shortcoming: loading stops at the file that fails,
+            // so only it and the entry file are counted, not the
+            // inputs read between them.
+            let failed = error.place.as_ref().map(|(path, _)| path.clone());
+            let files = if failed.is_some_and(|f| f != file) {
+                2
+            } else {
+                1
+            };
             let errors = every_syntax_error(error);
             errors.iter().for_each(|e| _ = report_load_error(e, file));
-            (1, errors)
+            (files, errors)
         }
     };
     // cfmini's checks give errors only, so far.

@@ -101,6 +101,25 @@ fn check_reports_every_syntax_error_and_run_stops_at_the_first() {
 }
 
 #[test]
+fn check_reports_every_syntax_error_of_an_input() {
+    let lib = policy_file(
+        "many_errors_lib.cf",
+        "bundle agent lib\n{\nreports:\n\"a\"\n\"b\";\n\"c\" junk;\n}\n",
+    );
+    let text = format!(
+        "body common control {{ inputs => {{ \"{lib}\" }}; }}\n\
+         bundle agent main {{ methods: \"m\" usebundle => lib; }}\n"
+    );
+    let file = policy_file("many_errors_main.cf", &text);
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    assert!(message.contains(&format!("{lib}:5:1: error: syntax error")));
+    assert!(message.contains(&format!("{lib}:6:9: error: syntax error")));
+    assert!(message.ends_with("checked 2 files: 2 errors, 0 warnings\n"));
+}
+
+#[test]
 fn check_counts_files_and_errors_of_a_valid_policy() {
     let file =
         policy_file("counted.cf", "bundle agent main { reports: \"hi\"; }\n");
