@@ -141,3 +141,20 @@ fn a_string_too_long_is_refused_at_its_quote() {
         "long_string.cf:2:15: error: string longer than 16777216 bytes";
     assert!(stderr(&output).contains(expected), "{}", stderr(&output));
 }
+
+#[test]
+fn parseyaml_of_deep_sequences_stops_at_the_depth_limit() {
+    // Each line opens a sequence inside the one above it.
+    let yaml: String =
+        (0..1001).map(|i| format!("{}-\n", " ".repeat(i))).collect();
+    let text = format!(
+        "bundle agent main {{ vars:\n\
+         \"d\" data => parseyaml('{yaml}');\n}}\n"
+    );
+    let file = policy_file("deep_yaml.cf", &text);
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    let expected = "deep_yaml.cf:2: error: function 'parseyaml' could not \
+                    parse: yaml containers nested deeper than 1000 levels";
+    assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+}
