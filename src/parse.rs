@@ -478,7 +478,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::function_name => "a function name",
         Rule::bare_word => "a name",
         Rule::naked_var => "a variable reference",
-        Rule::var_body | Rule::var_nested => "a variable name",
+        Rule::var_body | Rule::var_nested | Rule::var_open => "a variable name",
         Rule::string | Rule::dq_string | Rule::sq_string | Rule::bq_string => {
             "a quoted string"
         }
