@@ -171,6 +171,7 @@ impl Checker<'_> {
         }
         for attribute in &promise.attributes {
             self.list_references(&attribute.value);
+            self.call_nesting(&attribute.value, 0);
         }
         let custom = !syntax().is_promise_type(promise_type);
         let mut var_type: Option<&str> = None;
@@ -201,7 +202,11 @@ impl Checker<'_> {
             if known == Some("clist") {
                 self.returns_classes(name, &attribute.value);
             }
-            if promise_type != "vars" || !is_var_type(name) {
+            let types_variable = promise_type == "vars" && is_var_type(name);
+            if let (Some(kind), false) = (known, types_variable) {
+                self.list_for_scalar(name, kind, &attribute.value);
+            }
+            if !types_variable {
                 continue;
             }
             // The same type twice is allowed: the last value wins.
@@ -437,6 +442,34 @@ impl Checker<'_> {
         }
     }
 
+    /// A `{ ... }` list given to an attribute that takes one value,
+    /// which cf-promises calls a type mismatch.
+    fn list_for_scalar(&mut self, name: &str, kind: &str, value: &Rval) {
+        let scalar = ["string", "int", "real", "option", "context", "irange"];
+        if let (Rval::List(_, span), true) = (value, scalar.contains(&kind)) {
+            let message = format!(
+                "type mismatch: attribute '{name}' takes one {kind}, not a list"
+            );
+            self.error(*span, message);
+        }
+    }
+
+    /// Calls inside `rval`, itself inside `depth` calls, must not nest
+    /// deeper than cf-promises reads them; one error per chain, at the
+    /// call that goes too deep.
+    fn call_nesting(&mut self, rval: &Rval, depth: usize) {
+        let Rval::Call(call) = rval else { return };
+        if depth == MAX_CALL_NESTING {
+            let message = format!(
+                "function calls nest deeper than {MAX_CALL_NESTING} levels"
+            );
+            return self.error(call.span, message);
+        }
+        for arg in &call.args {
+            self.call_nesting(arg, depth + 1);
+        }
+    }
+
     fn call(&mut self, call: &Call) {
         let Some(function) = syntax().function(&call.name) else {
             let message = format!("unknown function '{}'", call.name);
@@ -494,6 +527,7 @@ impl Checker<'_> {
                 );
                 self.error(attribute.span, message);
             }
+            self.call_nesting(&attribute.value, 0);
             if (&*body.kind, &*attribute.name) == ("file", "namespace") {
                 self.namespace_name(&attribute.value);
             }
@@ -569,6 +603,10 @@ fn is_namespace_name(name: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
+
+/// How deep function calls may nest: cf-promises refuses a tenth call
+/// inside nine others, wherever it stands.
+const MAX_CALL_NESTING: usize = 9;
 
 /// The largest integer literal cf-promises accepts, either sign.
 const MAX_INT_LITERAL: i64 = 99_999_999_999;

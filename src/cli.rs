@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorKind, exit};
 use crate::eval::{self, Options, Outcome, log::Log};
 use crate::help;
 use crate::load::{self, Loaded};
+use crate::parse;
 use crate::regex::{self, Regex};
 use crate::show::Show;
 use crate::snippet::{self, Snippet};
@@ -483,18 +484,69 @@ fn check(file: &Path) -> i32 {
         sysroot: default_sysroot(),
         ..Options::default()
     };
-    let loaded = match load_checked(file, &options) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
+    let mut expand = |policy: &Policy, items: &[&Rval]| {
+        eval::expand_inputs(policy, file, &options, items)
     };
-    for warning in &check::portability(&loaded.policy) {
-        report(warning, &loaded);
+    let (files, errors, warnings) = match load::load(file, &mut expand) {
+        Ok(loaded) => {
+            let mut errors = check::check(&loaded.policy);
+            if errors.is_empty() {
+                errors.clone_from(&loaded.unresolved);
+            }
+            let warnings = check::portability(&loaded.policy);
+            warnings
+                .iter()
+                .for_each(|warning| _ = report(warning, &loaded));
+            errors.iter().for_each(|error| _ = report(error, &loaded));
+            (loaded.sources.len(), errors, warnings.len())
+        }
+        Err(error) => {
+            // Known shortcoming: loading stops at the file that fails,
+            // so only it and the entry file are counted, not the
+            // inputs read between them.
+            let failed = error.place.as_ref().map(|(path, _)| path.clone());
+            let files = if failed.is_some_and(|f| f != file) {
+                2
+            } else {
+                1
+            };
+            let errors = every_syntax_error(error);
+            errors.iter().for_each(|e| _ = report_load_error(e, file));
+            (files, errors, 0)
+        }
+    };
+    eprintln!("{}", check_summary(files, errors.len(), warnings));
+    errors.first().map_or(exit::SUCCESS, |e| e.kind.exit_code())
+}
+
+/// `error`, or when it is a syntax error in a file, every syntax error
+/// of that file.
+fn every_syntax_error(error: Error) -> Vec<Error> {
+    let Some((path, _)) = error.place.as_ref() else {
+        return vec![error];
+    };
+    if error.kind != ErrorKind::Parse {
+        return vec![error];
     }
-    let mut code = exit::SUCCESS;
-    for error in &loaded.unresolved {
-        code = report(error, &loaded);
-    }
-    code
+    let Ok(source) = load::read(path) else {
+        return vec![error];
+    };
+    let all = parse::syntax_errors(&source, path);
+    if all.is_empty() { vec![error] } else { all }
+}
+
+/// The line `check` ends with: "checked 1 file: 2 errors, 0 warnings".
+fn check_summary(files: usize, errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        _ => format!("{n} {what}s"),
+    };
+    format!(
+        "checked {}: {}, {}",
+        plural(files, "file"),
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// Loads and checks a policy; on failure prints every error and gives

@@ -321,7 +321,9 @@ impl Reader<'_> {
 
     fn nested(&mut self, read: fn(&mut Self) -> Parsed) -> Parsed {
         if self.depth >= MAX_DEPTH {
-            return Err(self.error("containers nested too deep"));
+            let message =
+                format!("containers nested deeper than {MAX_DEPTH} levels");
+            return Err(self.error(&message));
         }
         self.depth += 1;
         let result = read(self);

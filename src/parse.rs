@@ -33,6 +33,51 @@ mod generated {
 
 use generated::{Grammar, Rule};
 
+/// How many syntax errors [`syntax_errors`] reports in one file.
+pub const MAX_SYNTAX_ERRORS: usize = 100;
+
+/// Every syntax error in `source`, not only the first, for `check`:
+/// after each error the statement holding it is blanked out, keeping
+/// every byte's place, and the text is parsed again. An error that
+/// leaves nothing to blank, such as a missing `}` at the end, is the
+/// last one. Errors of the passes before the grammar, such as an
+/// unterminated string, stop at once.
+///
+/// Known shortcoming: an error that blanking cannot repair well, such
+/// as a `{` too many, may be followed by errors it caused.
+pub fn syntax_errors(source: &str, file: &Path) -> Vec<Error> {
+    let text = match macros::strip(source, file) {
+        Ok(text) => text,
+        Err(error) => return vec![error],
+    };
+    if let Err(error) = scan::scan(&text, file) {
+        return vec![error];
+    }
+
+    let mut text = text.into_bytes();
+    let mut errors = Vec::new();
+    while errors.len() < MAX_SYNTAX_ERRORS {
+        // Blanking writes ASCII spaces over whole characters only.
+        let current = std::str::from_utf8(&text).expect("still UTF-8");
+        if Grammar::parse(Rule::policy, current).is_ok() {
+            break;
+        }
+        let error = detailed_syntax_error(current, file);
+        let at = error.place.as_ref().map_or(0, |(_, span)| span.start);
+        let statement = scan::statement_around(current, at);
+        errors.push(error);
+        let blanked = &mut text[statement];
+        if blanked.iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
+        blanked
+            .iter_mut()
+            .filter(|b| !b.is_ascii_whitespace())
+            .for_each(|b| *b = b' ');
+    }
+    errors
+}
+
 /// Parses the policy text `source`, read from `file`.
 pub fn parse(source: &str, file: &Path) -> Result<Policy, Error> {
     let text = macros::strip(source, file)?;
@@ -433,7 +478,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::function_name => "a function name",
         Rule::bare_word => "a name",
         Rule::naked_var => "a variable reference",
-        Rule::var_body | Rule::var_nested => "a variable name",
+        Rule::var_body | Rule::var_nested | Rule::var_open => "a variable name",
         Rule::string | Rule::dq_string | Rule::sq_string | Rule::bq_string => {
             "a quoted string"
         }

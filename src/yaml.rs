@@ -104,7 +104,9 @@ fn open(stack: &mut Vec<Open>, container: Open) -> Result<(), String> {
         return Err("yaml text has a container as a key".into());
     }
     if stack.len() >= MAX_DEPTH {
-        return Err("yaml containers nested too deep".into());
+        return Err(format!(
+            "yaml containers nested deeper than {MAX_DEPTH} levels"
+        ));
     }
     stack.push(container);
     Ok(())

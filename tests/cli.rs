@@ -56,9 +56,76 @@ fn syntax_error_shows_file_line_column_source_and_caret() {
         ]
         .join("\n");
         let message = message.trim_end();
+        // `check` ends with its count.
+        let message = message
+            .strip_suffix("\nchecked 1 file: 1 error, 0 warnings")
+            .unwrap_or(message);
         assert!(message.ends_with(&expected), "{message}");
         assert!(stdout(&output).is_empty());
     }
+}
+
+#[test]
+fn check_reports_every_syntax_error_and_run_stops_at_the_first() {
+    let text = "bundle agent main\n{\nvars:\n\
+                \"x\" string => \"a\"\n\
+                \"y\" string => \"b\";\n\
+                \"z\" slist => { \"a\" \"b\" };\n\
+                \"ok\" string => \"fine\";\n\
+                }\n\
+                body common control\n{\nbundlesequence => { \"main\" }\n\
+                inputs => { };\n}\n";
+    let file = policy_file("many_errors.cf", text);
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    let expected = [
+        format!("{file}:5:1: error: syntax error: expected ',' or ';'"),
+        "  \"y\" string => \"b\";".into(),
+        "  ^".into(),
+        format!("{file}:6:20: error: syntax error: expected ',' or '}}'"),
+        "  \"z\" slist => { \"a\" \"b\" };".into(),
+        "                     ^".into(),
+        format!("{file}:12:1: error: syntax error: expected ';'"),
+        "  inputs => { };".into(),
+        "  ^".into(),
+        "checked 1 file: 3 errors, 0 warnings".into(),
+    ];
+    assert_eq!(message.lines().collect::<Vec<_>>(), expected, "{message}");
+
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 3, "{message}");
+    assert!(message.starts_with(&expected[0]), "{message}");
+}
+
+#[test]
+fn check_reports_every_syntax_error_of_an_input() {
+    let lib = policy_file(
+        "many_errors_lib.cf",
+        "bundle agent lib\n{\nreports:\n\"a\"\n\"b\";\n\"c\" junk;\n}\n",
+    );
+    let text = format!(
+        "body common control {{ inputs => {{ \"{lib}\" }}; }}\n\
+         bundle agent main {{ methods: \"m\" usebundle => lib; }}\n"
+    );
+    let file = policy_file("many_errors_main.cf", &text);
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    assert!(message.contains(&format!("{lib}:5:1: error: syntax error")));
+    assert!(message.contains(&format!("{lib}:6:9: error: syntax error")));
+    assert!(message.ends_with("checked 2 files: 2 errors, 0 warnings\n"));
+}
+
+#[test]
+fn check_counts_files_and_errors_of_a_valid_policy() {
+    let file =
+        policy_file("counted.cf", "bundle agent main { reports: \"hi\"; }\n");
+    let output = cfmini(&["check", &file]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stderr(&output), "checked 1 file: 0 errors, 0 warnings\n");
 }
 
 #[test]
@@ -478,8 +545,156 @@ fn refused_functions_pass_check_and_fail_when_run() {
     assert!(message.contains("'execresult' runs a command; cfmini never"));
 }
 
-/// Under strace, the run of a policy full of refused calls shows one
-/// program started, cfmini itself, and no socket opened.
+/// Promises that would change the machine if cf-agent kept them, all
+/// aimed at `scratch`: files made, edited, copied, linked, renamed and
+/// deleted, commands, a package, a process signalled, a service
+/// stopped and a user added.
+fn acting_promises_policy(scratch: &str) -> String {
+    format!(
+        r#"bundle agent acting
+{{
+  files:
+      "{scratch}/created" create => "true", edit_line => add_line,
+        perms => mode_600;
+      "{scratch}/existing" delete => remove;
+      "{scratch}/to_rename" rename => moved;
+      "{scratch}/new_dir/." create => "true";
+      "{scratch}/copied" copy_from => from_existing;
+      "{scratch}/link" link_from => to_existing;
+  commands:
+      "/bin/touch {scratch}/commanded";
+      "/bin/sh -c 'echo hi > {scratch}/shell'" contain => in_shell;
+  packages:
+      "cowsay" policy => "present", package_module => apt_get;
+  processes:
+      "sleep" signals => {{ "term", "kill" }};
+  services:
+      "ssh" service_policy => "stop";
+  users:
+      "cfmini_nobody" policy => "present",
+        home_dir => "{scratch}/home";
+}}
+bundle edit_line add_line {{ insert_lines: "a line"; }}
+body perms mode_600 {{ mode => "600"; }}
+body delete remove {{ dirlinks => "delete"; }}
+body rename moved {{ newname => "{scratch}/renamed"; }}
+body copy_from from_existing {{ source => "{scratch}/existing"; }}
+body link_from to_existing {{ source => "{scratch}/existing"; }}
+body contain in_shell {{ useshell => "useshell"; }}
+body package_module apt_get {{ query_installed_ifelapsed => "60"; }}
+"#
+    )
+}
+
+/// Every path under `dir` with its type, mode, size, times and content.
+fn snapshot(dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let content = if meta.is_file() {
+            std::fs::read(&path).unwrap()
+        } else {
+            Vec::new()
+        };
+        found.push(format!(
+            "{} {:o} {} {} {} {content:?}",
+            path.display(),
+            meta.mode(),
+            meta.len(),
+            meta.mtime_nsec(),
+            meta.ctime_nsec()
+        ));
+        if meta.is_dir() {
+            found.extend(snapshot(&path));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// System calls that only read, or only touch cfmini's own process:
+/// anything else in a trace is an effect on the machine.
+const READ_ONLY_CALLS: &[&str] = &[
+    "access",
+    "arch_prctl",
+    "brk",
+    "clock_gettime",
+    "close",
+    "exit_group",
+    "faccessat2",
+    "fcntl",
+    "fstat",
+    "futex",
+    "getcwd",
+    "getdents64",
+    "getegid",
+    "geteuid",
+    "getgid",
+    "getpid",
+    "getrandom",
+    "gettid",
+    "getuid",
+    "ioctl",
+    "lseek",
+    "lstat",
+    "madvise",
+    "mmap",
+    "mprotect",
+    "mremap",
+    "munmap",
+    "newfstatat",
+    "poll",
+    "pread64",
+    "prlimit64",
+    "read",
+    "readlink",
+    "readlinkat",
+    "rseq",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "sched_getaffinity",
+    "sched_yield",
+    "set_robust_list",
+    "set_tid_address",
+    "sigaltstack",
+    "stat",
+    "statx",
+    "sysinfo",
+    "uname",
+];
+
+/// Why a traced system call counts as an effect, `None` when it does
+/// not: opening for writing, writing anywhere but standard output and
+/// error, and every call not known to only read.
+fn effect(call: &str) -> Option<&'static str> {
+    let name = call.split('(').next().unwrap_or(call);
+    match name {
+        "open" | "openat" | "creat" => {
+            let writes = ["O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC"];
+            let flags = call.rsplit(", ").find(|part| part.contains("O_"));
+            let flags = flags.unwrap_or("O_CREAT");
+            writes
+                .iter()
+                .any(|flag| flags.contains(flag))
+                .then_some("opens for writing")
+        }
+        "write" | "writev" => {
+            let to_terminal = ["(1,", "(2,"].iter().any(|fd| call.contains(fd));
+            (!to_terminal).then_some("writes to a file")
+        }
+        // The allocator names its own memory mappings for debuggers.
+        "prctl" if call.contains("PR_SET_VMA_ANON_NAME") => None,
+        _ if READ_ONLY_CALLS.contains(&name) => None,
+        _ => Some("is not read-only"),
+    }
+}
+
+/// Under strace, a run of promises that would change files, start
+/// programs and manage packages, processes, services and users, and
+/// of every refused function, touches nothing: its trace holds one
+/// program started, cfmini itself, and only calls that read.
 #[test]
 fn refused_functions_start_nothing() {
     let traced = Command::new("strace").arg("-V").output();
@@ -487,24 +702,49 @@ fn refused_functions_start_nothing() {
         eprintln!("strace is not installed; refusals not traced");
         return;
     }
-    let (text, _) = refused_calls_policy();
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    for name in ["existing", "to_rename"] {
+        std::fs::write(scratch.join(name), "kept\n").unwrap();
+    }
+    let (refused, _) = refused_calls_policy();
+    let text = format!(
+        "body common control {{ bundlesequence => {{ \"main\", \"acting\" }}; }}\n\
+         {refused}{}",
+        acting_promises_policy(scratch.to_str().unwrap())
+    );
     let file = policy_file("refused_traced.cf", &text);
     let log = policy_file("refused_traced.strace", "");
+    let before = snapshot(&scratch);
+
     let cfmini = env!("CARGO_BIN_EXE_cfmini");
     let output = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=execve,connect,socket", "-o", &log])
+        .args(["-f", "-qq", "-o", &log])
         .args([cfmini, "run", &file])
+        .current_dir(&scratch)
         .output()
         .expect("strace runs");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "R: done\n");
 
+    assert_eq!(snapshot(&scratch), before);
     let trace = std::fs::read_to_string(&log).unwrap();
-    let calls: Vec<&str> = trace.lines().collect();
-    assert_eq!(calls.len(), 1, "{trace}");
+    // Each line is `PID call(args) = result`.
+    let calls: Vec<&str> = trace
+        .lines()
+        .filter_map(|line| line.split_once(' ').map(|(_, c)| c.trim()))
+        .collect();
+    let (first, rest) = calls.split_first().expect("a traced call");
     assert!(
-        calls[0].contains(&format!("execve(\"{cfmini}\"")),
-        "{trace}"
+        first.starts_with(&format!("execve(\"{cfmini}\"")),
+        "{first}"
     );
+    let effects: Vec<String> = rest
+        .iter()
+        .filter_map(|call| effect(call).map(|why| format!("{why}: {call}")))
+        .collect();
+    assert!(effects.is_empty(), "{}", effects.join("\n"));
 }
 
 #[test]

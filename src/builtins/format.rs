@@ -13,7 +13,9 @@
 //! Known shortcomings: `*` widths end the result instead of being
 //! honoured (cf-agent prints garbage there), `%ls` prints as `%s`
 //! (cf-agent's output there is garbled too), and a precision that would
-//! cut a character in two cuts before it.
+//! cut a character in two cuts before it. A field wider than 4095
+//! bytes is printed whole, where cf-agent's result stops at 4095 bytes
+//! (`%.70000x` gives 4095 zeros there).
 
 use super::{Call, CallResult, is_c_space, strtod, strtol};
 use crate::json;
@@ -248,7 +250,9 @@ fn format_int(spec: &Spec, value: i64, base: u32) -> String {
         digits.clear();
     }
     if let Some(precision) = spec.precision {
-        digits = format!("{digits:0>precision$}");
+        // Built by hand: std's `{:0>N$}` panics past 65535.
+        let zeros = precision.saturating_sub(digits.len());
+        digits.insert_str(0, &"0".repeat(zeros));
     }
     if base == 8 && spec.alternate && !digits.starts_with('0') {
         digits.insert(0, '0');
@@ -275,6 +279,10 @@ fn sign(spec: &Spec, negative: bool) -> &'static str {
     }
 }
 
+/// The most fractional digits a double's exact decimal value has (for
+/// 2^-1074, the smallest).
+const EXACT_FRACTION_DIGITS: usize = 1074;
+
 /// Prints a real as C's printf does for `f`.
 fn format_real(spec: &Spec, value: f64) -> String {
     let precision = spec.precision.unwrap_or(6);
@@ -283,7 +291,11 @@ fn format_real(spec: &Spec, value: f64) -> String {
     } else if value.is_infinite() {
         "inf".to_string()
     } else {
-        let mut body = format!("{:.precision$}", value.abs());
+        // std's `{:.N$}` panics past 65535; a double has no non-zero
+        // digit past its exact ones, so the rest are zeros.
+        let exact = precision.min(EXACT_FRACTION_DIGITS);
+        let mut body = format!("{:.exact$}", value.abs());
+        body.push_str(&"0".repeat(precision - exact));
         if spec.alternate && precision == 0 {
             body.push('.');
         }
@@ -315,6 +327,21 @@ mod tests {
         assert_eq!(format(&["%3s|%5s|%-5s|", "é", "é", "é"]), " é|   é|é   |");
         assert_eq!(format(&["%s", "%d"]), "%d");
         assert_eq!(format(&["%s", "l"]), "l");
+    }
+
+    #[test]
+    fn precisions_past_65535_are_padded_without_panicking() {
+        // Found by fuzzing: std's formatting panicked on these widths.
+        let shown = format(&["%.0x%.00000000000551615x.0x(", " ", "%. \u{2}"]);
+        assert_eq!(shown, format!("{}.0x(", "0".repeat(551615)));
+        let shown = format(&["%.70000f", "0.5"]);
+        assert_eq!(shown, format!("0.5{}", "0".repeat(69999)));
+        // 2^-1074 = 5^1074 / 10^1074: its last digit, a 5, is the
+        // 1074th after the point; the precision asks 26 more.
+        let tiny = format(&["%.1100f", "4.9406564584124654e-324"]);
+        let exact_end = "0.".len() + 1074;
+        assert_eq!(&tiny[exact_end - 5..exact_end], "65625");
+        assert_eq!(tiny[exact_end..], "0".repeat(26));
     }
 
     #[test]

@@ -122,6 +122,10 @@ pub trait Env {
     fn method_promisers(&self) -> Vec<Str> {
         Vec::new()
     }
+
+    /// Tells the verbose log what builtin `function` decided, such as
+    /// an input line it skipped and why.
+    fn verbose(&self, _function: &str, _message: &str) {}
 }
 
 /// The argument of builtin `name` at position `i` that is a template,

@@ -18,6 +18,9 @@
 //! - A token of another length, or one the scan rejects, is kept as
 //!   text under `raw_local` or `raw_remote` in place of the object.
 //!
+//! With `-v`, each table left out and each line skipped is told by
+//! file and line number, with the reason.
+//!
 //! One case is not matched: for a 32-character IPv6 token without a
 //! port cf-agent prints whatever its port variable held, different on
 //! every run; such a line is skipped here.
@@ -65,7 +68,8 @@ const READ_CHUNK: usize = 64 * 1024;
 /// leaving the variable undefined, when none of them can be opened.
 pub fn network_connections(call: &Call) -> CallResult {
     let dir = proc_net_dir(call.env.sysroot());
-    match read_connections(&dir) {
+    let mut tell = |message: String| call.env.verbose(call.name, &message);
+    match read_connections_telling(&dir, &mut tell) {
         Some(tables) => Ok(super::data(tables)),
         None => Err(format!(
             "function '{}' found none of {{tcp,tcp6,udp,udp6}} in '{}'",
@@ -85,6 +89,15 @@ pub fn proc_net_dir(sysroot: &Path) -> PathBuf {
 /// The object `network_connections()` returns for the tables in
 /// `proc_net_dir`, or `None` when none of them can be opened.
 pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
+    read_connections_telling(proc_net_dir, &mut |_| {})
+}
+
+/// [`read_connections`], telling `tell` of each table left out and of
+/// each line skipped, by file and line number, and why.
+pub fn read_connections_telling(
+    proc_net_dir: &Path,
+    tell: &mut dyn FnMut(String),
+) -> Option<Data> {
     let mut builder = RowBuilder::for_bytes(table_bytes(proc_net_dir));
     let mut tables = Vec::with_capacity(TABLES.len());
     for name in TABLES {
@@ -95,17 +108,29 @@ pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
         // The type is asked before opening: opening a FIFO would wait
         // for a writer.
         let path = proc_net_dir.join(name);
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
+        let shown = path.display();
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                tell(format!("left out '{shown}': {e}"));
+                continue;
+            }
         };
         let rows = if meta.is_file() {
             match File::open(&path) {
                 Ok(file) => builder.read_table(file),
-                Err(_) => continue,
+                Err(e) => {
+                    tell(format!("left out '{shown}': {e}"));
+                    continue;
+                }
             }
         } else {
+            tell(format!("read '{shown}' as empty: not a regular file"));
             Vec::new()
         };
+        for (line, why) in builder.skipped.drain(..) {
+            tell(format!("skipped '{shown}' line {line}: {why}"));
+        }
         tables.push((Str::from(name), Data::Array(rows.into())));
     }
 
@@ -169,22 +194,53 @@ struct Columns<'a> {
 /// as a socket. `text` may run on past the line: no step crosses a
 /// newline. A NUL byte cannot be part of any column, so a line fails at
 /// a NUL exactly where cf-agent's C string would have ended.
-fn split_columns(text: &[u8]) -> Option<Columns<'_>> {
+/// Fails with the reason the line is skipped.
+fn split_columns(text: &[u8]) -> Result<Columns<'_>, &'static str> {
     let rest = skip_spaces(text);
-    let rest = after_slot(rest)?;
-    let (local, rest) = address_token(rest)?;
-    let (remote, rest) = address_token(rest)?;
-    let rest = after_required_spaces(rest)?;
+    if matches!(rest.first(), None | Some(b'\n')) {
+        return Err("blank line");
+    }
+    let rest = after_slot(rest).ok_or("no slot number and colon")?;
+    let (local, rest) =
+        address_token(rest).ok_or("no local address of hex digits")?;
+    token_ends(
+        rest,
+        "line ends after the local address",
+        "local address holds a byte not upper-case hex or ':'",
+    )?;
+    let (remote, rest) =
+        address_token(rest).ok_or("no remote address of hex digits")?;
+    token_ends(
+        rest,
+        "line ends after the remote address",
+        "remote address holds a byte not upper-case hex or ':'",
+    )?;
+    let rest = after_required_spaces(rest).ok_or("no state column")?;
     let (state_digits, rest) = rest.split_at(count_digits(rest));
     if state_digits.is_empty() {
-        return None;
+        return Err("state does not start with a decimal digit");
     }
-    Some(Columns {
+    Ok(Columns {
         local,
         remote,
         state_digits,
         rest,
     })
+}
+
+/// Whether an address token ends where `rest` starts, at a space;
+/// else why not: the line `ended`, or a byte no address holds stopped
+/// it (`bad_byte`).
+fn token_ends(
+    rest: &[u8],
+    ended: &'static str,
+    bad_byte: &'static str,
+) -> Result<(), &'static str> {
+    match rest.first() {
+        Some(&b) if is_space(b) => Ok(()),
+        None | Some(b'\n') => Err(ended),
+        _ => Err(bad_byte),
+    }
 }
 
 /// What follows the slot number and its colon, `None` without them.
@@ -225,6 +281,12 @@ fn is_space(byte: u8) -> bool {
 /// The bytes an address token may hold: upper-case hex and colons.
 fn is_token_byte(byte: u8) -> bool {
     matches!(byte, b'0'..=b'9' | b'A'..=b'F' | b':')
+}
+
+/// Whether the line `text` starts with is the kernel's header line,
+/// which opens every table and is no socket.
+fn is_header(text: &[u8]) -> bool {
+    skip_spaces(text).starts_with(b"sl ")
 }
 
 /// The text after the first newline in `text`, empty when there is none.
@@ -395,6 +457,10 @@ struct RowBuilder {
     /// A power of two, smaller for small tables: clearing the slots
     /// would cost a small table more than reading it.
     endpoints: Vec<Option<(u128, u16, Data)>>,
+    /// Lines of the table being read so far.
+    lines: usize,
+    /// The lines skipped, by number, and why, since last taken.
+    skipped: Vec<(usize, &'static str)>,
 }
 
 /// How many endpoint objects [`RowBuilder`] keeps at most for sharing.
@@ -469,12 +535,15 @@ impl RowBuilder {
             addresses: HashMap::default(),
             ports: HashMap::default(),
             endpoints: vec![None; slots],
+            lines: 0,
+            skipped: Vec::new(),
         }
     }
 
     /// The rows of a table read from `source` through a buffer holding
     /// the lines not yet complete. A read error ends the table there.
     fn read_table(&mut self, mut source: impl Read) -> Vec<Data> {
+        self.lines = 0;
         let mut rows = Vec::new();
         let mut buffer = Vec::with_capacity(READ_CHUNK);
         // Whether the rest of an overlong line is being dropped.
@@ -513,15 +582,28 @@ impl RowBuilder {
     fn add_rows(&mut self, bytes: &[u8], rows: &mut Vec<Data>) {
         let mut text = bytes;
         while !text.is_empty() {
+            self.lines += 1;
             let line_rest = match split_columns(text) {
-                Some(columns) => {
-                    rows.extend(self.row(&columns));
+                Ok(columns) => {
+                    match self.row(&columns) {
+                        Some(row) => rows.push(row),
+                        None => self.skip("IPv6 address without a port"),
+                    }
                     columns.rest
                 }
-                None => text,
+                Err(why) => {
+                    if !(self.lines == 1 && is_header(text)) {
+                        self.skip(why);
+                    }
+                    text
+                }
             };
             text = next_line(line_rest);
         }
+    }
+
+    fn skip(&mut self, why: &'static str) {
+        self.skipped.push((self.lines, why));
     }
 
     /// The row for one line, `None` when an address has no knowable

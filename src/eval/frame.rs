@@ -199,6 +199,10 @@ impl Env for Frame<'_, '_> {
         self.eval.method_promisers.clone()
     }
 
+    fn verbose(&self, function: &str, message: &str) {
+        self.eval.log.builtin(function, message);
+    }
+
     /// cf-agent lists bundles last written first.
     fn bundles(&self) -> Vec<(String, Vec<Str>)> {
         let bundles = self.eval.policy.bundles.iter().rev();

@@ -53,6 +53,11 @@ impl Log {
         }
     }
 
+    /// What a builtin decided while reading its input.
+    pub fn builtin(&self, function: &str, message: &str) {
+        self.line(format_args!("{function}(): {message}"));
+    }
+
     /// A policy file was read.
     pub fn file_loaded(&self, path: &Path) {
         self.line(format_args!("loaded policy file '{}'", path.display()));
