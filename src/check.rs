@@ -30,12 +30,20 @@ use crate::expand;
 use crate::syntax::syntax;
 
 /// Every problem found in `policy`, each placed in the file its block
-/// was read from.
+/// was read from, judged as cf-promises judges it.
 pub fn check(policy: &Policy) -> Vec<Error> {
+    check_with(policy, true)
+}
+
+/// [`check`], where unknown attributes and values of the wrong type
+/// are errors only when `strict`, and warnings otherwise: cf-promises
+/// rejects them, but a policy holding them may still run as meant.
+pub fn check_with(policy: &Policy, strict: bool) -> Vec<Error> {
     let mut checker = Checker {
         policy,
         file: Path::new("").into(),
         errors: Vec::new(),
+        strict,
     };
     for bundle in &policy.bundles {
         checker.bundle(bundle);
@@ -52,12 +60,24 @@ struct Checker<'a> {
     /// The file of the block being checked.
     file: Rc<Path>,
     errors: Vec<Error>,
+    /// Whether unknown attributes and mistyped values are errors.
+    strict: bool,
 }
 
 impl Checker<'_> {
     fn error(&mut self, span: Span, message: String) {
         let error = Error::at(ErrorKind::Check, message, &self.file, span);
         self.errors.push(error);
+    }
+
+    /// An unknown attribute or a value of the wrong type: an error when
+    /// strict, else a warning.
+    fn doubtful(&mut self, span: Span, message: String) {
+        let kind = match self.strict {
+            true => ErrorKind::Check,
+            false => ErrorKind::Warning,
+        };
+        self.errors.push(Error::at(kind, message, &self.file, span));
     }
 
     fn bundle(&mut self, bundle: &Bundle) {
@@ -183,7 +203,7 @@ impl Checker<'_> {
                     "unknown attribute '{name}' for promise type \
                      '{promise_type}'"
                 );
-                self.error(attribute.span, message);
+                self.doubtful(attribute.span, message);
             }
             // cf-promises checks calls only where it evaluates ahead of
             // running: in vars and classes promises.
@@ -230,7 +250,7 @@ impl Checker<'_> {
                     "a {name} takes a list in braces or a function, not a \
                      bare list reference"
                 );
-                self.error(attribute.value.span(), message);
+                self.doubtful(attribute.value.span(), message);
             }
         }
     }
@@ -381,12 +401,12 @@ impl Checker<'_> {
             (Rval::Str(_, span), true) => {
                 let message =
                     format!("a {var_type} takes a list, not a string");
-                return self.error(*span, message);
+                return self.doubtful(*span, message);
             }
             (Rval::List(_, span), false) => {
                 let message =
                     format!("a {var_type} takes a scalar, not a list");
-                return self.error(*span, message);
+                return self.doubtful(*span, message);
             }
             _ => {}
         }
@@ -450,7 +470,7 @@ impl Checker<'_> {
             let message = format!(
                 "type mismatch: attribute '{name}' takes one {kind}, not a list"
             );
-            self.error(*span, message);
+            self.doubtful(*span, message);
         }
     }
 
@@ -525,7 +545,7 @@ impl Checker<'_> {
                     "unknown attribute '{}' for 'body {} {}'",
                     attribute.name, body.kind, body.name
                 );
-                self.error(attribute.span, message);
+                self.doubtful(attribute.span, message);
             }
             self.call_nesting(&attribute.value, 0);
             if (&*body.kind, &*attribute.name) == ("file", "namespace") {

@@ -58,6 +58,10 @@ enum Command {
     Check {
         /// The policy file.
         file: PathBuf,
+        /// Unknown attributes and values of the wrong type are errors,
+        /// as cf-promises judges them, not warnings.
+        #[arg(long)]
+        strict: bool,
     },
     /// Describe a command or a builtin function, or list the builtins.
     Help {
@@ -200,7 +204,7 @@ pub fn main() -> i32 {
         Command::Repl(args) => repl(args),
         Command::Run(args) => run(args),
         Command::Eval(args) => eval_snippet(args),
-        Command::Check { file } => check(&file),
+        Command::Check { file, strict } => check(&file, strict),
         Command::Help { topic, functions } => help(topic, functions),
     }
 }
@@ -479,7 +483,7 @@ fn compile(
     compiled.map(Some).map_err(|e| format!("{option}: {e}"))
 }
 
-fn check(file: &Path) -> i32 {
+fn check(file: &Path, strict: bool) -> i32 {
     let options = Options {
         sysroot: default_sysroot(),
         ..Options::default()
@@ -489,11 +493,14 @@ fn check(file: &Path) -> i32 {
     };
     let (files, errors, warnings) = match load::load(file, &mut expand) {
         Ok(loaded) => {
-            let mut errors = check::check(&loaded.policy);
+            let found = check::check_with(&loaded.policy, strict);
+            let (mut warnings, mut errors): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(|e| e.kind == ErrorKind::Warning);
             if errors.is_empty() {
                 errors.clone_from(&loaded.unresolved);
             }
-            let warnings = check::portability(&loaded.policy);
+            warnings.extend(check::portability(&loaded.policy));
             warnings
                 .iter()
                 .for_each(|warning| _ = report(warning, &loaded));

@@ -60,7 +60,7 @@ fn check_accepts_valid_files_and_locates_errors_in_invalid_ones() {
     let mut failures = Vec::new();
     for file in check_files() {
         let output = Command::new(env!("CARGO_BIN_EXE_cfmini"))
-            .arg("check")
+            .args(["check", "--strict"])
             .arg(&file)
             .output()
             .unwrap();

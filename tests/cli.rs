@@ -495,7 +495,8 @@ fn help_describes_commands_and_builtins() {
     assert!(text.contains("cf-agent prints:\n    a_b_c_d\n"), "{text}");
 
     let check = stdout(&cfmini(&["help", "check"]));
-    assert!(check.contains("Usage: cfmini check <FILE>"), "{check}");
+    assert!(check.contains("Usage: cfmini check [OPTIONS] <FILE>"));
+    assert!(check.contains("--strict"), "{check}");
 
     let list = stdout(&cfmini(&["help", "--functions"]));
     assert!(list.lines().any(|l| l.starts_with("network_connections ")));
@@ -953,4 +954,26 @@ fn eval_table_prints_sockets_in_columns() {
     let output = cfmini(&["eval", "--table", "canonify(\"a b\")"]);
     assert_eq!(stdout(&output), "a_b\n");
     assert!(stderr(&output).contains("--table takes an array of objects"));
+}
+
+/// cf-promises rejects an unknown attribute and a string given to a
+/// list; `check` warns of them, and rejects them with `--strict`.
+#[test]
+fn check_warns_of_doubtful_attributes_unless_strict() {
+    let text = "bundle agent main {\n  vars:\n    \"x\" string => \"1\", \
+                nosuch => \"y\";\n    \"l\" slist => \"one\";\n}\n";
+    let file = policy_file("doubtful.cf", text);
+
+    let lenient = cfmini(&["check", &file]);
+    assert_eq!(lenient.status.code(), Some(0));
+    let warned = stderr(&lenient);
+    assert!(warned.contains("doubtful.cf:3:24: warning: unknown attribute"));
+    assert!(warned.contains("doubtful.cf:4:18: warning: a slist takes"));
+    assert!(warned.ends_with("checked 1 file: 0 errors, 2 warnings\n"));
+
+    let strict = cfmini(&["check", "--strict", &file]);
+    assert_eq!(strict.status.code(), Some(3));
+    let rejected = stderr(&strict);
+    assert!(rejected.contains("doubtful.cf:3:24: error: unknown attribute"));
+    assert!(rejected.ends_with("checked 1 file: 2 errors, 0 warnings\n"));
 }
