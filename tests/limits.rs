@@ -158,3 +158,22 @@ fn parseyaml_of_deep_sequences_stops_at_the_depth_limit() {
                     parse: yaml containers nested deeper than 1000 levels";
     assert!(stderr(&output).contains(expected), "{}", stderr(&output));
 }
+
+#[test]
+fn three_lists_of_a_thousand_stop_before_any_combination_is_built() {
+    // A billion combinations; two lists of a thousand would pass.
+    let text = "bundle agent main {\n  vars:\n\
+                \"a\" slist => expandrange(\"[1-1000]\", 1);\n\
+                \"b\" slist => { @(a) };\n\
+                \"c\" slist => { @(a) };\n\
+                \"x[$(a)][$(b)][$(c)]\" string => \"1\";\n\
+                reports: \"after\";\n}\n";
+    let file = policy_file("cartesian.cf", text);
+    let output = cfmini(&["run", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    // The run goes on past the promise: its report prints.
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "R: after\n");
+    let expected = "cartesian.cf:6: error: promise iterates over more than \
+                    2000000 combinations of lists";
+    assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+}

@@ -617,13 +617,56 @@ impl<'a> Evaluator<'a> {
         let mut done = Vec::new();
         let start = self.this_promise(bundle, promise);
         let scope = &bundle.scope();
+        let too_many = || {
+            format!(
+                "promise iterates over more than {MAX_ITERATIONS} \
+                 combinations of lists"
+            )
+        };
+        // Lists that do not depend on each other multiply to the count
+        // the first path through them shows; refusing on it builds no
+        // combination. Lists named through other lists' items can still
+        // grow past the limit, which the building below catches.
+        let first_path = self.first_path_count(&texts, scope, start.clone());
+        if first_path > MAX_ITERATIONS {
+            return Err(too_many());
+        }
         let whole = self.expand_iterations(&texts, scope, start, &mut done);
         match whole {
             true => Ok(done),
-            false => Err(format!(
-                "promise iterates over more than {MAX_ITERATIONS} combinations \
-                 of lists"
-            )),
+            false => Err(too_many()),
+        }
+    }
+
+    /// The product of the lengths of the lists met along the first path
+    /// of the iteration, each bound to its first item, stopping once it
+    /// passes [`MAX_ITERATIONS`].
+    fn first_path_count(
+        &self,
+        texts: &[&str],
+        scope: &str,
+        mut bindings: Bindings,
+    ) -> usize {
+        let mut count: usize = 1;
+        loop {
+            let next = {
+                let frame =
+                    self.frame(scope, &bindings).qualifying(Qualify::Own);
+                texts
+                    .iter()
+                    .find_map(|text| expand::first_iterable(text, &frame))
+            };
+            let Some((name, items)) = next else {
+                return count;
+            };
+            count = count.saturating_mul(items.len());
+            let Some(first) = items.into_iter().next() else {
+                return count;
+            };
+            if count > MAX_ITERATIONS {
+                return count;
+            }
+            bindings.push((name, first));
         }
     }
 
