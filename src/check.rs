@@ -935,9 +935,9 @@ fn reads(rval: &Rval, readers: &HashSet<String>) -> bool {
         return true;
     }
     let texts = texts_in(rval);
-    readers
+    texts
         .iter()
-        .any(|name| texts.iter().any(|text| names_variable(text, name)))
+        .any(|text| named_variables(text).any(|name| readers.contains(name)))
 }
 
 /// The short names of the variables that hold what
@@ -969,20 +969,27 @@ fn connection_readers(policy: &Policy) -> HashSet<String> {
     }
 }
 
-/// Whether `text` names the variable `name`: at its start, as a
-/// function given a variable's name reads it, or inside `$( )`, `${ }`
-/// or `@( )`; qualified or not, whole or indexed.
-fn names_variable(text: &str, name: &str) -> bool {
-    if text == name {
-        return true;
+/// The names `text` may use as a variable's: a run of name characters
+/// at its start, as a function given a variable's name reads it, or
+/// inside `$( )`, `${ }` or `@( )`, qualified or not, whole or indexed.
+/// One pass over the text, so that a large policy costs its length, not
+/// its length times the names looked for.
+fn named_variables(text: &str) -> impl Iterator<Item = &str> {
+    fn is_name(c: char) -> bool {
+        c.is_ascii_alphanumeric() || c == '_'
     }
-    text.match_indices(name).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
-        // At the start, a name given to a function (`"c[tcp]"`).
-        matches!(before, None | Some('(' | '{' | '.' | ':'))
-            && matches!(after, None | Some('[' | ')' | '}'))
-    })
+    text.match_indices(|c: char| !is_name(c))
+        .map(|(at, _)| at + 1)
+        .chain(std::iter::once(0))
+        .filter_map(move |start| {
+            let rest = text.get(start..)?;
+            let len = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+            let before = text[..start].chars().next_back();
+            let after = rest[len..].chars().next();
+            let opens = matches!(before, None | Some('(' | '{' | '.' | ':'));
+            let closes = matches!(after, None | Some('[' | ')' | '}'));
+            (len > 0 && opens && closes).then(|| &rest[..len])
+        })
 }
 
 /// The first never-reported state `text` names as a whole word.
@@ -999,7 +1006,7 @@ fn never_reported_state(text: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{names_variable, never_reported_state, on_cycles};
+    use super::{named_variables, never_reported_state, on_cycles};
 
     #[test]
     fn a_state_is_named_as_a_whole_word() {
@@ -1016,6 +1023,9 @@ mod tests {
 
     #[test]
     fn variables_are_named_in_references_and_as_arguments() {
+        let names_variable = |text: &str, name: &str| {
+            named_variables(text).any(|found| found == name)
+        };
         assert!(names_variable("$(c[tcp][0][state])", "c"));
         assert!(names_variable("${main.c[tcp]}", "c"));
         assert!(names_variable("@(c)", "c"));
