@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 
-use crate::ast::{Policy, Rval};
+use crate::ast::{DEFAULT_NAMESPACE, Policy, Rval, Span};
 use crate::check;
 use crate::error::{Error, ErrorKind, exit};
 use crate::eval::{self, Options, Outcome, log::Log};
@@ -408,7 +408,7 @@ fn value_output(
     table: bool,
 ) -> String {
     let (state, reports) = (&outcome.state, &outcome.reports[..]);
-    if table {
+    if table && snippet.value(state).is_some() {
         let data = match snippet.value(state) {
             Some(Value::Data(data)) => Some(data),
             _ => None,
@@ -500,6 +500,7 @@ fn check(file: &Path, strict: bool) -> i32 {
             if errors.is_empty() {
                 errors.clone_from(&loaded.unresolved);
             }
+            errors.extend(missing_main(&loaded.policy, file));
             warnings.extend(check::portability(&loaded.policy));
             warnings
                 .iter()
@@ -519,11 +520,26 @@ fn check(file: &Path, strict: bool) -> i32 {
             };
             let errors = every_syntax_error(error);
             errors.iter().for_each(|e| _ = report_load_error(e, file));
+            if errors.len() >= parse::MAX_SYNTAX_ERRORS {
+                let limit = parse::MAX_SYNTAX_ERRORS;
+                eprintln!("note: the first {limit} syntax errors only");
+            }
             (files, errors, 0)
         }
     };
     eprintln!("{}", check_summary(files, errors.len(), warnings));
     errors.first().map_or(exit::SUCCESS, |e| e.kind.exit_code())
+}
+
+/// A policy without a bundlesequence runs `bundle agent main`; without
+/// that too, cf-promises rejects it, and `run` would stop.
+fn missing_main(policy: &Policy, file: &Path) -> Option<Error> {
+    let has_sequence = policy.control_settings("bundlesequence").count() > 0;
+    let has_main = policy.bundle("main", DEFAULT_NAMESPACE).is_some();
+    let message = "the policy has no bundlesequence and no bundle 'main'";
+    let start = Span { start: 0, end: 0 };
+    (!has_sequence && !has_main)
+        .then(|| Error::at(ErrorKind::Check, message, file, start))
 }
 
 /// `error`, or when it is a syntax error in a file, every syntax error
