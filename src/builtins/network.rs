@@ -39,21 +39,9 @@ use crate::value::{Data, Object, Str};
 /// The tables read, in the order their keys appear in the result.
 pub const TABLES: [&str; 4] = ["tcp", "tcp6", "udp", "udp6"];
 
-/// Names of the states cf-agent knows, indexed by its decimal code.
-const STATE_NAMES: [&str; 12] = [
-    "UNKNOWN",
-    "ESTABLISHED",
-    "SYN_SENT",
-    "SYN_RECV",
-    "FIN_WAIT1",
-    "FIN_WAIT2",
-    "TIME_WAIT",
-    "CLOSE",
-    "CLOSE_WAIT",
-    "LAST_ACK",
-    "LISTEN",
-    "CLOSING",
-];
+/// Names of the states cf-agent knows, indexed by its decimal code: the
+/// kernel's table up to `CLOSING`, without the later `NEW_SYN_RECV`.
+const STATE_NAMES: &[&str] = super::sockets::STATES.split_at(12).0;
 
 /// How many distinct address strings one call shares; addresses past
 /// this get their own string, so a host with a million peers does not
