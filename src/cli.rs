@@ -408,12 +408,13 @@ fn value_output(
     table: bool,
 ) -> String {
     let (state, reports) = (&outcome.state, &outcome.reports[..]);
-    if table && snippet.value(state).is_some() {
-        let data = match snippet.value(state) {
-            Some(Value::Data(data)) => Some(data),
+    // A value never set prints nothing, table or not.
+    if let (true, Some(value)) = (table, snippet.value(state)) {
+        let rendered = match value {
+            Value::Data(data) => table::render(data),
             _ => None,
         };
-        match data.and_then(|d| table::render(d)) {
+        match rendered {
             Some(text) => return text,
             None => eprintln!(
                 "note: --table takes an array of objects or an object of \

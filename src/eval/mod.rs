@@ -649,13 +649,7 @@ impl<'a> Evaluator<'a> {
     ) -> usize {
         let mut count: usize = 1;
         loop {
-            let next = {
-                let frame =
-                    self.frame(scope, &bindings).qualifying(Qualify::Own);
-                texts
-                    .iter()
-                    .find_map(|text| expand::first_iterable(text, &frame))
-            };
+            let next = self.next_iterable(texts, scope, &bindings);
             let Some((name, items)) = next else {
                 return count;
             };
@@ -679,14 +673,7 @@ impl<'a> Evaluator<'a> {
         bindings: Bindings,
         done: &mut Vec<Bindings>,
     ) -> bool {
-        // cf-agent finds the lists a promise iterates over in its own
-        // namespace, wherever they are named.
-        let next = {
-            let frame = self.frame(scope, &bindings).qualifying(Qualify::Own);
-            texts
-                .iter()
-                .find_map(|text| expand::first_iterable(text, &frame))
-        };
+        let next = self.next_iterable(texts, scope, &bindings);
         let Some((name, items)) = next else {
             done.push(bindings);
             return done.len() <= MAX_ITERATIONS;
@@ -699,6 +686,21 @@ impl<'a> Evaluator<'a> {
             }
         }
         true
+    }
+
+    /// The first list `texts` iterate over that `bindings` leave open,
+    /// with its items. cf-agent finds the lists a promise iterates over
+    /// in its own namespace, wherever they are named.
+    fn next_iterable(
+        &self,
+        texts: &[&str],
+        scope: &str,
+        bindings: &Bindings,
+    ) -> Option<(Str, Vec<Str>)> {
+        let frame = self.frame(scope, bindings).qualifying(Qualify::Own);
+        texts
+            .iter()
+            .find_map(|text| expand::first_iterable(text, &frame))
     }
 
     fn frame<'e>(

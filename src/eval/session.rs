@@ -179,17 +179,16 @@ impl Session {
     /// the global ones.
     fn keep(&mut self, mut evaluator: Evaluator) -> Outcome {
         let mut outcome = mem::take(&mut evaluator.outcome);
-        let saved = mem::take(&mut evaluator.global_classes);
-        evaluator.global_classes = saved.clone();
-        evaluator
-            .global_classes
-            .extend(self.input_classes.iter().cloned());
+        // The inputs' classes show with the global ones, but are kept
+        // apart from them.
+        let global = evaluator.global_classes.clone();
+        let inputs = self.input_classes.iter().cloned();
+        evaluator.global_classes.extend(inputs);
         outcome.state = evaluator.final_state();
-        evaluator.global_classes = saved;
 
         self.memory = Some(Memory {
             vars: mem::take(&mut evaluator.vars),
-            global_classes: mem::take(&mut evaluator.global_classes),
+            global_classes: global,
             notes: mem::take(&mut evaluator.notes),
             calls: mem::take(&mut *evaluator.calls.borrow_mut()),
         });
