@@ -7,29 +7,13 @@ use std::process::{Command, Output};
 use cfmini::builtins::Returns;
 use cfmini::builtins::refused::REFUSED;
 
-fn cfmini(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfmini"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cfmini runs")
-}
+mod common;
+
+use common::{cfmini, stderr, stdout};
 
 /// Writes `text` to a fresh file under the target directory.
 fn policy_file(name: &str, text: &str) -> String {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    common::scratch_file("cli", name, text)
 }
 
 #[test]

@@ -5,28 +5,13 @@
 //! stack sooner than a release build's, so a limit that holds here
 //! holds in release too.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn cfmini(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfmini"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cfmini runs")
-}
+use common::{cfmini, stderr};
 
 /// Writes `text` to a fresh file under the target directory.
 fn policy_file(name: &str, text: &str) -> String {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("limits");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    common::scratch_file("limits", name, text)
 }
 
 #[test]

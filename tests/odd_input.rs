@@ -4,32 +4,20 @@
 //! comments alone are `tests/cases/input_*.cf`, whose output is
 //! recorded from cf-agent.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Command;
 
-fn cfmini(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfmini"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cfmini runs")
-}
+mod common;
+
+use common::{cfmini, stderr};
 
 fn scratch_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("odd_input");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_dir("odd_input")
 }
 
 /// Writes `bytes` to a fresh file under the target directory.
 fn policy_file(name: &str, bytes: &[u8]) -> String {
-    let path = scratch_dir().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    common::scratch_file("odd_input", name, bytes)
 }
 
 /// Runs `run` and `check` on `file`; both must exit with `code`,
