@@ -120,6 +120,10 @@ fn proc_reader(c: &mut Criterion) {
         group.bench_function(format!("parse_table {rows} sockets"), |b| {
             b.iter(|| network::parse_table(black_box(&table)))
         });
+        // Rows are made when read: this is the cost of reading them all.
+        group.bench_function(format!("make {rows} rows"), |b| {
+            b.iter(|| network::parse_table(black_box(&table)).iter().count())
+        });
     }
     let fixture = repository().join("tests/fixtures/proc/loopback/proc/net");
     group.bench_function("read_connections loopback fixture", |b| {

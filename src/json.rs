@@ -609,8 +609,8 @@ mod tests {
 
     fn first_string(text: &str) -> String {
         match parse(text) {
-            Ok(Data::Array(items)) => match &items[0] {
-                Data::Str(s) => s.to_string(),
+            Ok(Data::Array(items)) => match items.first() {
+                Some(Data::Str(s)) => s.to_string(),
                 other => panic!("not a string: {other:?}"),
             },
             other => panic!("not an array: {other:?}"),

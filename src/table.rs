@@ -10,7 +10,7 @@
 //! as compact JSON; a path a row lacks is an empty cell.
 
 use crate::json;
-use crate::value::Data;
+use crate::value::{Array, Data};
 
 /// The text of the first column for an object of arrays.
 const KEY_COLUMN: &str = "key";
@@ -58,7 +58,7 @@ fn rows(data: &Data) -> Option<Vec<Row>> {
 
 /// The rows of an array whose items are all objects, each led by `key`
 /// when there is one.
-fn records(items: &[Data], key: Option<&str>) -> Option<Vec<Row>> {
+fn records(items: &Array, key: Option<&str>) -> Option<Vec<Row>> {
     items
         .iter()
         .map(|item| {

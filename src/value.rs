@@ -4,8 +4,12 @@
 //! [`Data`] trees built for size: strings are shared `Rc<str>` and objects
 //! are insertion-ordered vectors of pairs rather than hash maps, because a
 //! host with a million sockets makes `network_connections()` return a
-//! million small objects.
+//! million small objects. An array may also make its items on demand
+//! ([`LazyItems`]), so that such a table stays compact until a policy
+//! reads its rows.
 
+use std::fmt;
+use std::ops::Range;
 use std::rc::Rc;
 
 /// A shared, immutable string.
@@ -95,7 +99,7 @@ pub enum Data {
     /// A string.
     Str(Str),
     /// An array.
-    Array(Rc<[Data]>),
+    Array(Array),
     /// An object, its keys in insertion order.
     Object(Object),
 }
@@ -149,6 +153,146 @@ impl Object {
     /// Whether there are no pairs.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
+    }
+}
+
+/// The items of a JSON array. Like objects, arrays are shared, not
+/// copied, when a value is taken from inside a container.
+#[derive(Clone, Default)]
+pub struct Array {
+    items: Items,
+}
+
+#[derive(Clone)]
+enum Items {
+    Made(Rc<[Data]>),
+    Lazy(Rc<dyn LazyItems>),
+}
+
+impl Default for Items {
+    fn default() -> Items {
+        Items::Made(Rc::from([]))
+    }
+}
+
+/// The items of an array made the first time each is asked for, and
+/// kept from then on.
+pub trait LazyItems {
+    /// How many items there are.
+    fn len(&self) -> usize;
+
+    /// Whether there are no items.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The item at `index`, made now if it was not yet.
+    fn get(&self, index: usize) -> Option<&Data>;
+}
+
+impl Array {
+    /// An array whose items are made on demand by `items`.
+    pub fn lazy(items: Rc<dyn LazyItems>) -> Array {
+        Array {
+            items: Items::Lazy(items),
+        }
+    }
+
+    /// How many items there are.
+    pub fn len(&self) -> usize {
+        match &self.items {
+            Items::Made(items) => items.len(),
+            Items::Lazy(items) => items.len(),
+        }
+    }
+
+    /// Whether there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The item at `index`.
+    pub fn get(&self, index: usize) -> Option<&Data> {
+        match &self.items {
+            Items::Made(items) => items.get(index),
+            Items::Lazy(items) => items.get(index),
+        }
+    }
+
+    /// The first item.
+    pub fn first(&self) -> Option<&Data> {
+        self.get(0)
+    }
+
+    /// The items in order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            array: self,
+            indices: 0..self.len(),
+        }
+    }
+}
+
+impl From<Vec<Data>> for Array {
+    fn from(items: Vec<Data>) -> Array {
+        Array {
+            items: Items::Made(items.into()),
+        }
+    }
+}
+
+impl FromIterator<Data> for Array {
+    fn from_iter<I: IntoIterator<Item = Data>>(items: I) -> Array {
+        Array {
+            items: Items::Made(items.into_iter().collect()),
+        }
+    }
+}
+
+impl PartialEq for Array {
+    fn eq(&self, other: &Array) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Array {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The items of an [`Array`] in order, made as they are reached.
+pub struct Iter<'a> {
+    array: &'a Array,
+    indices: Range<usize>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a Data;
+
+    fn next(&mut self) -> Option<&'a Data> {
+        self.array.get(self.indices.next()?)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.indices.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.array.get(self.indices.next_back()?)
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl<'a> IntoIterator for &'a Array {
+    type Item = &'a Data;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
 

@@ -14,7 +14,7 @@ use std::process::Command;
 
 use cfmini::builtins::{self, Call, Env};
 use cfmini::json;
-use cfmini::value::{Data, ScalarKind, Value};
+use cfmini::value::{Array, Data, ScalarKind, Value};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/proc")
@@ -96,11 +96,17 @@ fn summary(row: &Data) -> String {
     )
 }
 
-fn table<'a>(data: &'a Data, name: &str) -> &'a [Data] {
+fn table<'a>(data: &'a Data, name: &str) -> &'a Array {
     match data.child(name) {
         Some(Data::Array(rows)) => rows,
         other => panic!("no table {name}: {other:?}"),
     }
+}
+
+fn row<'a>(data: &'a Data, name: &str, index: usize) -> &'a Data {
+    let rows = table(data, name);
+    rows.get(index)
+        .unwrap_or_else(|| panic!("no row {index}: {rows:?}"))
 }
 
 fn keys(data: &Data) -> Vec<String> {
@@ -262,7 +268,7 @@ fn lines_out_of_the_kernel_layout_are_left_out() {
     let tcp = states(&data, "tcp");
     assert_eq!(tcp[2], "LISTEN");
     assert_eq!(&tcp[7..9], ["UNKNOWN", "UNKNOWN"]);
-    let mapped = field(&table(&data, "tcp")[6], &["local", "address"]);
+    let mapped = field(row(&data, "tcp", 6), &["local", "address"]);
     assert_eq!(mapped, "::ffff:127.0.0.1");
     // Of the UDP lines only the whole one, slot 4974, is kept.
     assert_eq!(states(&data, "udp"), ["CLOSE"]);
@@ -483,7 +489,7 @@ fn a_comm_file_the_kernel_could_not_have_written_names_no_command() {
         let _ = fs::remove_file(&comm);
         make();
         let data = call_at(&root, &["tcp4", "LISTEN"]).unwrap();
-        let socket = &table(&data, "tcp")[0];
+        let socket = row(&data, "tcp", 0);
         assert_eq!(field(socket, &["pid"]), "12");
         assert_eq!(field(socket, &["command"]), "null");
     }

@@ -7,11 +7,9 @@
 //! Classic arrays (`a[k]`) are collections to cf-agent too; here they are
 //! only if the evaluator's lookup hands them over as data objects.
 
-use std::rc::Rc;
-
 use super::{Call, CallResult, Collection, data, int};
 use crate::json;
-use crate::value::{Data, Object, Str, Value};
+use crate::value::{Array, Data, Object, Str, Value};
 
 /// `parsejson(text)`: the container the JSON text holds; the text is
 /// never taken for a variable name.
@@ -182,7 +180,9 @@ pub fn nth(call: &Call) -> CallResult {
 
 fn nth_data(call: &Call, data: &Data) -> CallResult {
     let element = match data {
-        Data::Array(items) => position(call, items.len())?.map(|at| &items[at]),
+        Data::Array(items) => {
+            position(call, items.len())?.and_then(|at| items.get(at))
+        }
         Data::Object(object) => object.get(call.string(1)?),
         _ => None,
     };
@@ -260,7 +260,7 @@ pub fn mergedata(call: &Call) -> CallResult {
             Some(acc) => merge(acc, next),
         });
     }
-    Ok(data(merged.unwrap_or(Data::Array(Rc::from([])))))
+    Ok(data(merged.unwrap_or(Data::Array(Array::default()))))
 }
 
 fn merge(acc: Data, next: Data) -> Data {
@@ -290,7 +290,7 @@ fn update(object: Object, pairs: Vec<(Str, Data)>) -> Object {
     Object::from_unique_pairs(json::last_wins(all))
 }
 
-fn indexed(items: Rc<[Data]>) -> Vec<(Str, Data)> {
+fn indexed(items: Array) -> Vec<(Str, Data)> {
     let items = items.iter().cloned();
     positions(items.len()).into_iter().zip(items).collect()
 }

@@ -18,6 +18,10 @@
 //! - A token of another length, or one the scan rejects, is kept as
 //!   text under `raw_local` or `raw_remote` in place of the object.
 //!
+//! Each table is kept as the sockets read, a few dozen bytes each, and
+//! a socket's object is made the first time a policy reads it: counting
+//! or indexing a million sockets makes only what it reads.
+//!
 //! With `-v`, each table left out and each line skipped is told by
 //! file and line number, with the reason.
 //!
@@ -25,6 +29,7 @@
 //! port cf-agent prints whatever its port variable held, different on
 //! every run; such a line is skipped here.
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
@@ -34,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::{Call, CallResult};
-use crate::value::{Data, Object, Str};
+use crate::value::{Array, Data, LazyItems, Object, Str};
 
 /// The tables read, in the order their keys appear in the result.
 pub const TABLES: [&str; 4] = ["tcp", "tcp6", "udp", "udp6"];
@@ -86,7 +91,7 @@ pub fn read_connections_telling(
     proc_net_dir: &Path,
     tell: &mut dyn FnMut(String),
 ) -> Option<Data> {
-    let mut builder = RowBuilder::for_bytes(table_bytes(proc_net_dir));
+    let mut reader = TableReader::default();
     let mut tables = Vec::with_capacity(TABLES.len());
     for name in TABLES {
         // A table that cannot be opened is left out; one that opens but
@@ -104,9 +109,9 @@ pub fn read_connections_telling(
                 continue;
             }
         };
-        let rows = if meta.is_file() {
+        let table = if meta.is_file() {
             match File::open(&path) {
-                Ok(file) => builder.read_table(file),
+                Ok(file) => reader.read_table(file, meta.len()),
                 Err(e) => {
                     tell(format!("left out '{shown}': {e}"));
                     continue;
@@ -114,34 +119,30 @@ pub fn read_connections_telling(
             }
         } else {
             tell(format!("read '{shown}' as empty: not a regular file"));
-            Vec::new()
+            Sockets::default()
         };
-        for (line, why) in builder.skipped.drain(..) {
+        for (line, why) in reader.skipped.drain(..) {
             tell(format!("skipped '{shown}' line {line}: {why}"));
         }
-        tables.push((Str::from(name), Data::Array(rows.into())));
+        tables.push((name, table));
     }
 
     if tables.is_empty() {
         return None;
     }
-    Some(Data::Object(Object::from_unique_pairs(tables)))
-}
-
-/// How many bytes the socket tables that are files hold together.
-fn table_bytes(proc_net_dir: &Path) -> usize {
-    let sizes = TABLES.iter().filter_map(|name| {
-        let meta = std::fs::metadata(proc_net_dir.join(name)).ok()?;
-        meta.is_file().then_some(meta.len())
+    let count = tables.iter().map(|(_, table)| table.sockets.len()).sum();
+    let maker = Rc::new(RefCell::new(RowMaker::for_rows(count)));
+    let pairs = tables.into_iter().map(|(name, table)| {
+        (Str::from(name), Data::Array(table.into_rows(&maker)))
     });
-    usize::try_from(sizes.sum::<u64>()).unwrap_or(usize::MAX)
+    Some(Data::Object(Object::from_unique_pairs(pairs.collect())))
 }
 
 /// The rows cf-agent makes of one table's bytes.
-pub fn parse_table(bytes: &[u8]) -> Vec<Data> {
-    let mut rows = Vec::new();
-    RowBuilder::for_bytes(bytes.len()).add_rows(bytes, &mut rows);
-    rows
+pub fn parse_table(bytes: &[u8]) -> Array {
+    let table = TableReader::default().read_table(bytes, 0);
+    let count = table.sockets.len();
+    table.into_rows(&Rc::new(RefCell::new(RowMaker::for_rows(count))))
 }
 
 /// The name cf-agent gives a state column, read as decimal up to its
@@ -423,17 +424,197 @@ fn hex_value(byte: u8) -> u16 {
         .map_or(0, |digit| digit as u16)
 }
 
+/// One socket line as read: what a row will be made of. A million
+/// sockets kept so take about 44 MB, where their rows as objects would
+/// take over 300.
+#[derive(Clone, Debug, PartialEq)]
+struct Socket {
+    local: Token,
+    remote: Token,
+    /// The index into [`STATE_NAMES`].
+    state: u8,
+}
+
+/// An address token of a socket line.
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    Decoded(Address, u16),
+    /// A token cf-agent keeps as text, by its place in
+    /// [`Sockets::raw`].
+    Raw(u32),
+}
+
+/// The sockets of one table, read.
+#[derive(Debug, Default, PartialEq)]
+struct Sockets {
+    sockets: Vec<Socket>,
+    /// The tokens kept as text.
+    raw: Vec<Str>,
+}
+
+impl Sockets {
+    /// The table as an array whose rows `maker` makes when first read.
+    fn into_rows(self, maker: &Rc<RefCell<RowMaker>>) -> Array {
+        Array::lazy(Rc::new(SocketRows {
+            table: self,
+            rows: OnceCell::new(),
+            maker: Rc::clone(maker),
+        }))
+    }
+}
+
+/// A table's rows: the sockets stay as read until a row is asked for,
+/// so a policy that only counts them never pays for a million objects.
+/// A row once made is kept, in a slot made for every row the first time
+/// any is read.
+struct SocketRows {
+    table: Sockets,
+    rows: OnceCell<Box<[OnceCell<Data>]>>,
+    /// Shared by the tables of one call, so rows share their strings.
+    maker: Rc<RefCell<RowMaker>>,
+}
+
+impl LazyItems for SocketRows {
+    fn len(&self) -> usize {
+        self.table.sockets.len()
+    }
+
+    fn get(&self, index: usize) -> Option<&Data> {
+        let socket = self.table.sockets.get(index)?;
+        let rows = self.rows.get_or_init(|| {
+            self.table.sockets.iter().map(|_| OnceCell::new()).collect()
+        });
+        let row = rows[index].get_or_init(|| {
+            self.maker.borrow_mut().row(socket, &self.table.raw)
+        });
+        Some(row)
+    }
+}
+
+/// Reads socket tables, one at a time, into [`Sockets`].
+#[derive(Default)]
+struct TableReader {
+    /// Lines of the table being read so far.
+    lines: usize,
+    /// The lines skipped, by number, and why, since last taken.
+    skipped: Vec<(usize, &'static str)>,
+}
+
+/// The fewest bytes a kernel's socket line takes, to reserve room for
+/// every socket of a table from its size at once: growing the vector
+/// of a million would copy it and hold two at its peak. Room reserved
+/// and never written costs no memory.
+const MIN_LINE_BYTES: u64 = 100;
+
+impl TableReader {
+    /// The sockets of a table of about `size` bytes read from `source`
+    /// through a buffer holding the lines not yet complete. A read error
+    /// ends the table there.
+    fn read_table(&mut self, mut source: impl Read, size: u64) -> Sockets {
+        self.lines = 0;
+        let room = usize::try_from(size / MIN_LINE_BYTES).unwrap_or(0);
+        let mut table = Sockets {
+            sockets: Vec::with_capacity(room),
+            raw: Vec::new(),
+        };
+        let mut buffer = Vec::with_capacity(READ_CHUNK);
+        // Whether the rest of an overlong line is being dropped.
+        let mut dropping = false;
+        while let Some(read) = read_more(&mut source, &mut buffer) {
+            if dropping {
+                let start = buffer.len() - read;
+                let newline = buffer[start..].iter().position(|&b| b == b'\n');
+                let Some(newline) = newline else {
+                    buffer.truncate(start);
+                    continue;
+                };
+                buffer.drain(start..start + newline);
+                dropping = false;
+            }
+
+            let Some(last) = buffer.iter().rposition(|&b| b == b'\n') else {
+                // No socket line is this long: keep its head, where the
+                // columns would be, and drop the rest of it.
+                if buffer.len() > MAX_LINE {
+                    buffer.truncate(LINE_HEAD);
+                    dropping = true;
+                }
+                continue;
+            };
+            self.add_sockets(&buffer[..=last], &mut table);
+            buffer.drain(..=last);
+        }
+        // The last line may lack its newline.
+        self.add_sockets(&buffer, &mut table);
+        table
+    }
+
+    /// Adds the socket of every line of `bytes` that reads as one, in
+    /// one pass: a line that reads is left from where its state ends.
+    fn add_sockets(&mut self, bytes: &[u8], table: &mut Sockets) {
+        let mut text = bytes;
+        while !text.is_empty() {
+            self.lines += 1;
+            let line_rest = match split_columns(text) {
+                Ok(columns) => {
+                    match table.socket(&columns) {
+                        Some(socket) => table.sockets.push(socket),
+                        None => self.skip("IPv6 address without a port"),
+                    }
+                    columns.rest
+                }
+                Err(why) => {
+                    if !(self.lines == 1 && is_header(text)) {
+                        self.skip(why);
+                    }
+                    text
+                }
+            };
+            text = next_line(line_rest);
+        }
+    }
+
+    fn skip(&mut self, why: &'static str) {
+        self.skipped.push((self.lines, why));
+    }
+}
+
+impl Sockets {
+    /// The socket of one line, `None` when an address has no knowable
+    /// port.
+    fn socket(&mut self, columns: &Columns) -> Option<Socket> {
+        Some(Socket {
+            local: self.token(columns.local)?,
+            remote: self.token(columns.remote)?,
+            // Codes index a table of 12 names.
+            state: state_code(columns.state_digits) as u8,
+        })
+    }
+
+    fn token(&mut self, token: &[u8]) -> Option<Token> {
+        match decode_endpoint(token) {
+            Endpoint::Decoded(address, port) => {
+                Some(Token::Decoded(address, port))
+            }
+            Endpoint::Raw => {
+                let place = u32::try_from(self.raw.len()).ok()?;
+                self.raw.push(ascii_str(token));
+                Some(Token::Raw(place))
+            }
+            Endpoint::PortUnknown => None,
+        }
+    }
+}
+
 /// Makes the rows of one call, sharing strings between them: the keys,
 /// the state names, every port and the most common addresses each
 /// exist once however many sockets use them, and so does the
 /// `{address, port}` object of an endpoint many sockets have in common.
 ///
-/// A row still costs about 300 bytes, most of it the three objects'
+/// A row made costs about 300 bytes, most of it the three objects'
 /// pairs: a `Data` is 24 bytes where thin pointers would make it 16.
-/// The container is built whole because the evaluator's values are
-/// trees; a table kept as bytes and decoded on access would be
-/// smaller still.
-struct RowBuilder {
+/// That is why rows are made only when read.
+struct RowMaker {
     keys: Keys,
     states: Vec<Str>,
     addresses: HashMap<u128, Str, BuildHasherDefault<KeyHasher>>,
@@ -445,17 +626,10 @@ struct RowBuilder {
     /// A power of two, smaller for small tables: clearing the slots
     /// would cost a small table more than reading it.
     endpoints: Vec<Option<(u128, u16, Data)>>,
-    /// Lines of the table being read so far.
-    lines: usize,
-    /// The lines skipped, by number, and why, since last taken.
-    skipped: Vec<(usize, &'static str)>,
 }
 
-/// How many endpoint objects [`RowBuilder`] keeps at most for sharing.
+/// How many endpoint objects [`RowMaker`] keeps at most for sharing.
 const ENDPOINT_SLOTS: usize = 1 << 12;
-
-/// About how many bytes a table gives to one socket.
-const BYTES_PER_ROW: usize = 150;
 
 /// A hasher for address keys: a multiply and a shift, as the keys come
 /// from the kernel, not from someone choosing collisions. The default
@@ -504,12 +678,11 @@ struct Keys {
     state: Str,
 }
 
-impl RowBuilder {
-    /// A builder for tables of about `bytes` bytes in all.
-    fn for_bytes(bytes: usize) -> RowBuilder {
-        let rows = bytes / BYTES_PER_ROW;
-        let slots = rows.next_power_of_two().clamp(16, ENDPOINT_SLOTS);
-        RowBuilder {
+impl RowMaker {
+    /// A maker for the rows of `count` sockets.
+    fn for_rows(count: usize) -> RowMaker {
+        let slots = count.next_power_of_two().clamp(16, ENDPOINT_SLOTS);
+        RowMaker {
             keys: Keys {
                 local: "local".into(),
                 remote: "remote".into(),
@@ -523,106 +696,42 @@ impl RowBuilder {
             addresses: HashMap::default(),
             ports: HashMap::default(),
             endpoints: vec![None; slots],
-            lines: 0,
-            skipped: Vec::new(),
         }
     }
 
-    /// The rows of a table read from `source` through a buffer holding
-    /// the lines not yet complete. A read error ends the table there.
-    fn read_table(&mut self, mut source: impl Read) -> Vec<Data> {
-        self.lines = 0;
-        let mut rows = Vec::new();
-        let mut buffer = Vec::with_capacity(READ_CHUNK);
-        // Whether the rest of an overlong line is being dropped.
-        let mut dropping = false;
-        while let Some(read) = read_more(&mut source, &mut buffer) {
-            if dropping {
-                let start = buffer.len() - read;
-                let newline = buffer[start..].iter().position(|&b| b == b'\n');
-                let Some(newline) = newline else {
-                    buffer.truncate(start);
-                    continue;
-                };
-                buffer.drain(start..start + newline);
-                dropping = false;
-            }
-
-            let Some(last) = buffer.iter().rposition(|&b| b == b'\n') else {
-                // No socket line is this long: keep its head, where the
-                // columns would be, and drop the rest of it.
-                if buffer.len() > MAX_LINE {
-                    buffer.truncate(LINE_HEAD);
-                    dropping = true;
-                }
-                continue;
-            };
-            self.add_rows(&buffer[..=last], &mut rows);
-            buffer.drain(..=last);
-        }
-        // The last line may lack its newline.
-        self.add_rows(&buffer, &mut rows);
-        rows
-    }
-
-    /// Adds the rows of every line of `bytes` that reads as a socket, in
-    /// one pass: a line that reads is left from where its state ends.
-    fn add_rows(&mut self, bytes: &[u8], rows: &mut Vec<Data>) {
-        let mut text = bytes;
-        while !text.is_empty() {
-            self.lines += 1;
-            let line_rest = match split_columns(text) {
-                Ok(columns) => {
-                    match self.row(&columns) {
-                        Some(row) => rows.push(row),
-                        None => self.skip("IPv6 address without a port"),
-                    }
-                    columns.rest
-                }
-                Err(why) => {
-                    if !(self.lines == 1 && is_header(text)) {
-                        self.skip(why);
-                    }
-                    text
-                }
-            };
-            text = next_line(line_rest);
-        }
-    }
-
-    fn skip(&mut self, why: &'static str) {
-        self.skipped.push((self.lines, why));
-    }
-
-    /// The row for one line, `None` when an address has no knowable
-    /// port.
-    fn row(&mut self, columns: &Columns) -> Option<Data> {
-        let local = self.endpoint(columns.local, Side::Local)?;
-        let remote = self.endpoint(columns.remote, Side::Remote)?;
-        let state = self.states[state_code(columns.state_digits)].clone();
+    /// The `{local, remote, state}` object of a socket whose tokens
+    /// kept as text are in `raw`.
+    fn row(&mut self, socket: &Socket, raw: &[Str]) -> Data {
+        let local = self.endpoint(&socket.local, Side::Local, raw);
+        let remote = self.endpoint(&socket.remote, Side::Remote, raw);
+        let state = self.states[usize::from(socket.state)].clone();
         let state = (self.keys.state.clone(), Data::Str(state));
         // cf-agent puts a token kept raw before the decoded ones.
-        let remote_first =
-            self.keys.is_raw(&remote.0) && !self.keys.is_raw(&local.0);
+        let remote_first = matches!(socket.remote, Token::Raw(_))
+            && !matches!(socket.local, Token::Raw(_));
         let pairs = match remote_first {
             true => [remote, local, state],
             false => [local, remote, state],
         };
-        Some(Data::Object(Object::from_unique_array(pairs)))
+        Data::Object(Object::from_unique_array(pairs))
     }
 
     /// The key and value one address token gives.
-    fn endpoint(&mut self, token: &[u8], side: Side) -> Option<(Str, Data)> {
-        match decode_endpoint(token) {
-            Endpoint::Decoded(address, port) => {
+    fn endpoint(
+        &mut self,
+        token: &Token,
+        side: Side,
+        raw: &[Str],
+    ) -> (Str, Data) {
+        match *token {
+            Token::Decoded(address, port) => {
                 let object = self.address_object(address, port);
-                Some((self.keys.decoded(side), object))
+                (self.keys.decoded(side), object)
             }
-            Endpoint::Raw => {
-                let text = Data::Str(ascii_str(token));
-                Some((self.keys.raw(side), text))
+            Token::Raw(place) => {
+                let text = raw.get(place as usize).cloned().unwrap_or_default();
+                (self.keys.raw(side), Data::Str(text))
             }
-            Endpoint::PortUnknown => None,
         }
     }
 
@@ -670,11 +779,6 @@ impl RowBuilder {
 }
 
 impl Keys {
-    /// Whether `key` holds a token kept as text.
-    fn is_raw(&self, key: &Str) -> bool {
-        Rc::ptr_eq(key, &self.raw_local) || Rc::ptr_eq(key, &self.raw_remote)
-    }
-
     /// The key of a decoded address object.
     fn decoded(&self, side: Side) -> Str {
         match side {
@@ -1006,6 +1110,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn rows_are_made_only_when_read() {
+        let lines = line("0100007F:0016", "00000000:0000", "0A").repeat(3);
+        let table = TableReader::default().read_table(lines.as_bytes(), 0);
+        let maker = RowMaker::for_rows(table.sockets.len());
+        let rows = SocketRows {
+            table,
+            rows: OnceCell::new(),
+            maker: Rc::new(RefCell::new(maker)),
+        };
+        assert_eq!(rows.len(), 3);
+        assert!(rows.rows.get().is_none());
+
+        let second = rows.get(1).map(json::to_compact);
+        let made = |i: usize| rows.rows.get().map(|r| r[i].get().is_some());
+        assert_eq!(
+            [made(0), made(1), made(2)],
+            [Some(false), Some(true), Some(false)]
+        );
+        assert!(second.is_some_and(|row| row.contains(r#""port":"22""#)));
+        assert!(rows.get(3).is_none());
+    }
+
     /// Hands out its bytes a few at a time, then fails.
     struct Trickle<'a> {
         bytes: &'a [u8],
@@ -1024,6 +1151,13 @@ mod tests {
         }
     }
 
+    /// The rows of a table read from `source`.
+    fn streamed_rows(source: impl Read) -> Array {
+        let table = TableReader::default().read_table(source, 0);
+        let maker = RowMaker::for_rows(table.sockets.len());
+        table.into_rows(&Rc::new(RefCell::new(maker)))
+    }
+
     #[test]
     fn streamed_tables_read_as_a_whole() {
         let table = [
@@ -1036,7 +1170,7 @@ mod tests {
         for fail_at_end in [false, true] {
             let bytes = table.as_bytes();
             let source = Trickle { bytes, fail_at_end };
-            let streamed = RowBuilder::for_bytes(0).read_table(source);
+            let streamed = streamed_rows(source);
             assert_eq!(streamed, whole);
         }
     }
@@ -1061,7 +1195,7 @@ mod tests {
             "x".repeat(3 * MAX_LINE),
             line("0100007F:0017", "00000000:0000", "01"),
         );
-        let rows = RowBuilder::for_bytes(0).read_table(io::Cursor::new(long));
+        let rows = streamed_rows(io::Cursor::new(long));
         let ports: Vec<String> = rows
             .iter()
             .map(|row| json::to_compact(row.child("local").unwrap()))
