@@ -251,7 +251,13 @@ impl FromIterator<Data> for Array {
 
 impl PartialEq for Array {
     fn eq(&self, other: &Array) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
+        // One array shared is equal to itself without making its items.
+        let same = match (&self.items, &other.items) {
+            (Items::Made(a), Items::Made(b)) => Rc::ptr_eq(a, b),
+            (Items::Lazy(a), Items::Lazy(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        };
+        same || self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -322,5 +328,59 @@ impl Data {
             Data::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
             Data::Null | Data::Array(_) | Data::Object(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, OnceCell};
+
+    use super::*;
+
+    /// Items that are all `n`, counting how many were asked for.
+    struct Counted {
+        item: OnceCell<Data>,
+        len: usize,
+        asked: Cell<usize>,
+    }
+
+    impl LazyItems for Counted {
+        fn len(&self) -> usize {
+            self.len
+        }
+
+        fn get(&self, index: usize) -> Option<&Data> {
+            self.asked.set(self.asked.get() + 1);
+            let item = self.item.get_or_init(|| Data::Int(7));
+            (index < self.len).then_some(item)
+        }
+    }
+
+    fn counted(len: usize) -> Rc<Counted> {
+        Rc::new(Counted {
+            item: OnceCell::new(),
+            len,
+            asked: Cell::new(0),
+        })
+    }
+
+    #[test]
+    fn a_lazy_array_reads_as_the_array_it_stands_for() {
+        let lazy = Array::lazy(counted(3));
+        let made = Array::from(vec![Data::Int(7); 3]);
+        assert_eq!(lazy, made);
+        assert_eq!(lazy.iter().rev().count(), 3);
+        assert_eq!(lazy.get(2), Some(&Data::Int(7)));
+        assert_eq!(lazy.get(3), None);
+        assert_ne!(lazy, Array::from(vec![Data::Int(7); 2]));
+    }
+
+    #[test]
+    fn a_shared_lazy_array_equals_itself_without_making_items() {
+        let items = counted(1_000);
+        let array = Array::lazy(items.clone());
+        assert_eq!(array.len(), 1_000);
+        assert_eq!(array, array.clone());
+        assert_eq!(items.asked.get(), 0);
     }
 }
