@@ -138,8 +138,10 @@ fn default_route(routes: &[Obj]) -> Option<&Obj> {
 /// line), `None` when it cannot be opened.
 fn read_table(root: &Root, name: &str) -> Option<String> {
     let path = format!("/proc/net/{name}");
-    std::fs::metadata(root.path(&path)).ok()?;
-    Some(root.read(&path).unwrap_or_default())
+    match root.read(&path) {
+        Some(text) => Some(text),
+        None => root.exists(&path).then(String::new),
+    }
 }
 
 /// The lines of a table as C strings: each ends at a NUL byte.
