@@ -51,14 +51,10 @@ pub struct Attributes {
 /// the whole run of a small policy.
 #[derive(Debug)]
 struct Rows<T> {
-    rows: Vec<Row<T>>,
-}
-
-#[derive(Debug)]
-struct Row<T> {
-    name: &'static str,
-    rest: &'static str,
-    read: OnceLock<T>,
+    /// Names and the rest of their lines.
+    rows: Vec<(&'static str, &'static str)>,
+    /// What each row reads as, once read.
+    read: Box<[OnceLock<T>]>,
 }
 
 /// The description, read on first use.
@@ -82,21 +78,20 @@ fn read_table(table: &'static str, extra: &'static str) -> Syntax {
             _ => syntax.body_types.push(name, rest),
         }
     }
-    syntax.functions.sort();
-    syntax.bundle_types.sort();
-    syntax.promise_types.sort();
-    syntax.body_types.sort();
+    syntax.functions.finish();
+    syntax.bundle_types.finish();
+    syntax.promise_types.finish();
+    syntax.body_types.finish();
     syntax
 }
 
-/// A line's kind, name and the words after them; `None` for a line of
-/// fewer than two words.
+/// A line's kind, name and the words after them, separated by single
+/// spaces as the table writes them; `None` for a line of fewer than
+/// two words.
 fn split_row(line: &str) -> Option<(&str, &str, &str)> {
-    let (kind, rest) = line.trim_start().split_once(char::is_whitespace)?;
-    let rest = rest.trim_start();
-    let (name, rest) =
-        rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    if name.is_empty() {
+    let (kind, rest) = line.split_once(' ')?;
+    let (name, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    if kind.is_empty() || name.is_empty() {
         return None;
     }
     Some((kind, name, rest))
@@ -104,37 +99,43 @@ fn split_row(line: &str) -> Option<(&str, &str, &str)> {
 
 impl<T> Default for Rows<T> {
     fn default() -> Self {
-        Rows { rows: Vec::new() }
+        Rows {
+            rows: Vec::new(),
+            read: Box::default(),
+        }
     }
 }
 
 impl<T> Rows<T> {
     fn push(&mut self, name: &'static str, rest: &'static str) {
-        let read = OnceLock::new();
-        self.rows.push(Row { name, rest, read });
+        self.rows.push((name, rest));
     }
 
-    /// Sorts by name; of rows with one name the last stays, as a later
-    /// line replaces an earlier one.
-    fn sort(&mut self) {
-        self.rows.reverse();
-        self.rows.sort_by_key(|row| row.name);
-        self.rows.dedup_by_key(|row| row.name);
+    /// Sorts the rows by name, unless the table already has them so;
+    /// of rows with one name the last stays, as a later line replaces
+    /// an earlier one.
+    fn finish(&mut self) {
+        if !self.rows.is_sorted_by(|a, b| a.0 < b.0) {
+            self.rows.reverse();
+            self.rows.sort_by_key(|&(name, _)| name);
+            self.rows.dedup_by_key(|&mut (name, _)| name);
+        }
+        let unread = std::iter::repeat_with(OnceLock::new);
+        self.read = unread.take(self.rows.len()).collect();
     }
 
-    fn find(&self, name: &str) -> Option<&Row<T>> {
-        let found = self.rows.binary_search_by_key(&name, |row| row.name);
-        found.ok().map(|at| &self.rows[at])
+    fn find(&self, name: &str) -> Option<usize> {
+        self.rows.binary_search_by_key(&name, |&(n, _)| n).ok()
     }
 
     /// The row `name`, its words read by `read` on first use.
     fn get(&self, name: &str, read: fn(&'static str) -> T) -> Option<&T> {
-        let row = self.find(name)?;
-        Some(row.read.get_or_init(|| read(row.rest)))
+        let at = self.find(name)?;
+        Some(self.read[at].get_or_init(|| read(self.rows[at].1)))
     }
 
     fn names(&self) -> impl Iterator<Item = &'static str> {
-        self.rows.iter().map(|row| row.name)
+        self.rows.iter().map(|&(name, _)| name)
     }
 }
 
@@ -160,8 +161,9 @@ fn promise_types(words: &'static str) -> Vec<&'static str> {
 fn attributes(words: &'static str) -> Attributes {
     let words = words.split_whitespace();
     let mut pairs: Vec<_> = words.filter_map(|w| w.split_once(':')).collect();
-    // Already sorted in the table, which this sort only confirms.
-    pairs.sort_by_key(|&(name, _)| name);
+    if !pairs.is_sorted() {
+        pairs.sort_by_key(|&(name, _)| name);
+    }
     Attributes { pairs }
 }
 
@@ -258,6 +260,21 @@ mod tests {
         assert_eq!(s.promise_attribute("reports", "nosuch"), None);
         let control = s.body_attributes("common").unwrap();
         assert_eq!(control.get("bundlesequence"), Some("slist"));
+    }
+
+    #[test]
+    fn every_row_is_found_by_its_name() {
+        let lines = TABLE.lines().chain(CFMINI_ONLY.lines());
+        for line in lines.filter(|l| !l.starts_with('#')) {
+            let (kind, name, _) = split_row(line).unwrap();
+            let found = match kind {
+                "function" => syntax().function(name).is_some(),
+                "bundle" => syntax().promise_types_of(name).is_some(),
+                "promise" => syntax().is_promise_type(name),
+                _ => syntax().body_attributes(name).is_some(),
+            };
+            assert!(found, "{kind} {name}");
+        }
     }
 
     fn body_attribute(body_type: &str, name: &str) -> Option<&'static str> {
