@@ -11,6 +11,8 @@
 //! later line wins, except that a link-local IPv6 address never
 //! replaces another.
 
+use std::collections::HashSet;
+
 use super::{Root, System};
 use crate::builtins::network::hex_address_text;
 use crate::value::{Data, Object, Str};
@@ -164,25 +166,19 @@ fn netstat(text: &str) -> Obj {
             continue;
         }
         let names = split_spaces(header.get(colon + 2..).unwrap_or_default());
-        let mut stat = Obj::default();
         let values = lines.next().and_then(|line| line.get(colon + 2..));
-        let values = values.filter(|v| !v.is_empty()).map(split_spaces);
-        for (name, value) in names.iter().zip(values.unwrap_or_default()) {
-            stat.set(name, Data::Str(value.into()));
-        }
-        stats.set(&header[..colon], stat.into_data());
+        let values = split_spaces(values.unwrap_or_default());
+        let pairs = names.zip(values.map(|v| Data::Str(v.into())));
+        stats.set(&header[..colon], Obj::from_pairs(pairs).into_data());
     }
     stats
 }
 
 /// Items between single spaces, as cf-agent splits a list: two spaces
 /// make an empty item, a space at the end none.
-fn split_spaces(text: &str) -> Vec<&str> {
+fn split_spaces(text: &str) -> impl Iterator<Item = &str> {
     let text = text.strip_suffix(' ').unwrap_or(text);
-    match text.is_empty() {
-        true => Vec::new(),
-        false => text.split(' ').collect(),
-    }
+    text.split(' ').filter(move |_| !text.is_empty())
 }
 
 /// A line of `/proc/net/route`, decoded.
@@ -396,14 +392,19 @@ fn scan_number(text: &str, hex: bool) -> Option<i64> {
         }
         _ => text,
     };
-    let digits: Vec<u32> =
-        text.chars().map_while(|c| c.to_digit(radix)).collect();
-    if digits.is_empty() {
+    let mut digits = 0;
+    // `None` once the number no longer fits.
+    let mut magnitude = Some(0i64);
+    for digit in text.chars().map_while(|c| c.to_digit(radix)) {
+        digits += 1;
+        magnitude = magnitude.and_then(|n| {
+            n.checked_mul(i64::from(radix))?
+                .checked_add(i64::from(digit))
+        });
+    }
+    if digits == 0 {
         return None;
     }
-    let magnitude = digits.iter().try_fold(0i64, |n, &d| {
-        n.checked_mul(i64::from(radix))?.checked_add(i64::from(d))
-    });
     Some(match (magnitude, negative) {
         (Some(n), false) => n,
         (Some(n), true) => -n,
@@ -440,13 +441,33 @@ pub(super) struct Obj {
 }
 
 impl Obj {
+    /// The object that setting each of `pairs` in turn builds: a key
+    /// that comes again keeps its last value, in its last place.
+    fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, Data)>) -> Obj {
+        let mut pairs: Vec<_> = pairs.collect();
+        // Found at once rather than by a search per key, which made
+        // a table of a hundred names cost thousands of comparisons.
+        let mut later = HashSet::with_capacity(pairs.len());
+        pairs.reverse();
+        pairs.retain(|&(key, _)| later.insert(key));
+        pairs.reverse();
+        let pairs = pairs.into_iter().map(|(k, v)| (Str::from(k), v));
+        Obj {
+            pairs: pairs.collect(),
+        }
+    }
+
     pub fn set(&mut self, key: &str, value: Data) {
         self.remove(key);
         self.pairs.push((key.into(), value));
     }
 
     fn remove(&mut self, key: &str) {
-        self.pairs.retain(|(k, _)| &**k != key);
+        // A key is there at most once, as `set` keeps it.
+        let found = self.pairs.iter().position(|(k, _)| &**k == key);
+        if let Some(at) = found {
+            self.pairs.remove(at);
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Data> {
