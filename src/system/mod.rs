@@ -135,7 +135,7 @@ impl System {
         let found = self
             .vars
             .iter_mut()
-            .find(|v| v.scope == scope && v.name == name);
+            .find(|v| v.name == name && v.scope == scope);
         match found {
             Some(var) => var.value = value,
             None => self.vars.push(Var {

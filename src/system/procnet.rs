@@ -11,8 +11,6 @@
 //! later line wins, except that a link-local IPv6 address never
 //! replaces another.
 
-use std::collections::HashSet;
-
 use super::{Root, System};
 use crate::builtins::network::hex_address_text;
 use crate::value::{Data, Object, Str};
@@ -444,17 +442,21 @@ impl Obj {
     /// The object that setting each of `pairs` in turn builds: a key
     /// that comes again keeps its last value, in its last place.
     fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, Data)>) -> Obj {
-        let mut pairs: Vec<_> = pairs.collect();
-        // Found at once rather than by a search per key, which made
-        // a table of a hundred names cost thousands of comparisons.
-        let mut later = HashSet::with_capacity(pairs.len());
-        pairs.reverse();
-        pairs.retain(|&(key, _)| later.insert(key));
-        pairs.reverse();
-        let pairs = pairs.into_iter().map(|(k, v)| (Str::from(k), v));
-        Obj {
-            pairs: pairs.collect(),
+        let pairs: Vec<_> = pairs.collect();
+        // Tables name each key once; only then can the pairs be taken
+        // as they come, without a search per key.
+        let mut keys: Vec<&str> = pairs.iter().map(|&(key, _)| key).collect();
+        keys.sort_unstable();
+        let mut object = Obj::default();
+        if keys.windows(2).any(|two| two[0] == two[1]) {
+            for (key, value) in pairs {
+                object.set(key, value);
+            }
+        } else {
+            let pairs = pairs.into_iter().map(|(k, v)| (Str::from(k), v));
+            object.pairs = pairs.collect();
         }
+        object
     }
 
     pub fn set(&mut self, key: &str, value: Data) {
@@ -664,6 +666,18 @@ mod tests {
             json::to_compact(&netstat(text).into_data()),
             "{\"IpExt\":{},\"TcpExt\":{\"A\":\"1\",\"B\":\"2\"}}"
         );
+    }
+
+    #[test]
+    fn a_key_named_twice_keeps_its_last_value_in_its_last_place() {
+        let pairs = [("a", 1), ("b", 2), ("a", 3)];
+        let object =
+            Obj::from_pairs(pairs.map(|(k, n)| (k, Data::Int(n))).into_iter());
+        let found: Vec<_> =
+            object.pairs.iter().map(|(k, v)| (&**k, v)).collect();
+        assert_eq!(found, [("b", &Data::Int(2)), ("a", &Data::Int(3))]);
+        let unique = Obj::from_pairs([("x", Data::Int(1))].into_iter());
+        assert_eq!(unique.int("x"), Some(1));
     }
 
     #[test]
