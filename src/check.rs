@@ -540,7 +540,7 @@ impl Checker<'_> {
         };
         for setting in &body.settings {
             let attribute = &setting.attribute;
-            if !known.contains_key(&*attribute.name) {
+            if !known.contains_key(&attribute.name) {
                 let message = format!(
                     "unknown attribute '{}' for 'body {} {}'",
                     attribute.name, body.kind, body.name

@@ -335,6 +335,7 @@ fn setup(args: Setup) -> Result<(Show, Options), i32> {
         defines: args.define,
         negations: args.negate,
         verbose: args.verbose,
+        keep_state: show.vars.is_some() || show.classes.is_some(),
         ..Options::default()
     };
     Ok((show, options))
@@ -366,6 +367,7 @@ fn eval_snippet(args: EvalArgs) -> i32 {
         Err(errors) => return report_snippet_errors(&errors, &text),
     };
     options.collect_reports = args.json || snippet.is_value();
+    options.keep_state |= snippet.is_value();
 
     let loaded = snippet.loaded();
     let stdout = io::stdout();

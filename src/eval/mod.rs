@@ -124,6 +124,9 @@ pub struct Options {
     pub verbose: bool,
     /// Keep report texts in the outcome instead of writing them out.
     pub collect_reports: bool,
+    /// Keep the variables and classes the run leaves in
+    /// [`Outcome::state`], which otherwise stays empty.
+    pub keep_state: bool,
 }
 
 /// The outcome of a run.
@@ -131,7 +134,8 @@ pub struct Options {
 pub struct Outcome {
     /// Errors met while the policy ran, such as failed function calls.
     pub errors: Vec<String>,
-    /// The variables and classes the run left.
+    /// The variables and classes the run left, when
+    /// [`Options::keep_state`] is set.
     pub state: State,
     /// The report texts, when [`Options::collect_reports`] is set.
     pub reports: Vec<String>,
@@ -146,9 +150,15 @@ pub fn run(
 ) -> Result<Outcome, Error> {
     let mut evaluator = Evaluator::new(policy, file, options, out);
     evaluator.run()?;
-    let state = evaluator.final_state();
-    evaluator.log.unresolved_values(&state);
-    evaluator.outcome.state = state;
+    // Gathering the state walks every variable and class, a third of
+    // the run of a small policy; only a caller or the log may want it.
+    if options.keep_state || options.verbose {
+        let state = evaluator.final_state();
+        evaluator.log.unresolved_values(&state);
+        if options.keep_state {
+            evaluator.outcome.state = state;
+        }
+    }
     Ok(evaluator.outcome)
 }
 

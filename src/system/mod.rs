@@ -23,9 +23,13 @@ pub mod owners;
 mod procnet;
 mod tz;
 
-use std::fs::File;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fs::OpenOptions;
 use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::classes::{ClassSet, canonify};
@@ -131,7 +135,7 @@ impl System {
         let found = self
             .vars
             .iter_mut()
-            .find(|v| v.scope == scope && v.name == name);
+            .find(|v| v.name == name && v.scope == scope);
         match found {
             Some(var) => var.value = value,
             None => self.vars.push(Var {
@@ -191,11 +195,20 @@ pub(super) const MAX_SECONDS: i64 = 1 << 40;
 /// ignored, so that a sysroot cannot make cfmini read without end.
 const MAX_FILE_BYTES: u64 = 64 << 20;
 
-/// The directory that stands for `/`, and the time zone setting.
+/// The room a file's first read gets when its size is not known.
+const FIRST_READ_BYTES: u64 = 8 << 10;
+
+/// The directory that stands for `/`, the time zone setting, and what
+/// discovery has read so far.
 pub(crate) struct Root {
     dir: PathBuf,
     /// The `TZ` setting local time follows.
     tz: Option<String>,
+    /// The files read so far, by path: several steps read the same
+    /// file, and one discovery sees each as it was when first read.
+    files: RefCell<HashMap<String, Option<Rc<Vec<u8>>>>>,
+    /// Whether something exists at each path asked about so far.
+    found: RefCell<HashMap<String, bool>>,
 }
 
 impl Root {
@@ -203,6 +216,8 @@ impl Root {
         Root {
             dir: dir.to_path_buf(),
             tz: tz.map(str::to_string),
+            files: RefCell::default(),
+            found: RefCell::default(),
         }
     }
 
@@ -216,19 +231,23 @@ impl Root {
     /// might never end).
     fn read(&self, path: &str) -> Option<String> {
         let bytes = self.read_bytes(path)?;
-        Some(String::from_utf8_lossy(&bytes).into_owned())
+        // Checking for UTF-8 at once is several times faster than
+        // going through the text in valid and invalid runs.
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => Some(text.to_string()),
+            Err(_) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        }
     }
 
     /// The bytes of a regular file, as [`Root::read`] reads them.
-    fn read_bytes(&self, path: &str) -> Option<Vec<u8>> {
-        // Asked before opening: opening a FIFO waits for a writer.
-        if !std::fs::metadata(self.path(path)).ok()?.is_file() {
-            return None;
+    fn read_bytes(&self, path: &str) -> Option<Rc<Vec<u8>>> {
+        if let Some(read) = self.files.borrow().get(path) {
+            return read.clone();
         }
-        let file = File::open(self.path(path)).ok()?;
-        let mut bytes = Vec::new();
-        file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).ok()?;
-        Some(bytes)
+        let read = read_regular(&self.path(path)).map(Rc::new);
+        let mut files = self.files.borrow_mut();
+        files.insert(path.to_string(), read.clone());
+        read
     }
 
     /// The first line of a file without its newline, as C's `fgets()`
@@ -244,8 +263,37 @@ impl Root {
 
     /// Whether something exists at `path`, as `stat()` tells.
     fn exists(&self, path: &str) -> bool {
-        self.path(path).exists()
+        let read = self.files.borrow().get(path).is_some_and(Option::is_some);
+        if read {
+            return true;
+        }
+        if let Some(&found) = self.found.borrow().get(path) {
+            return found;
+        }
+        let found = self.path(path).exists();
+        self.found.borrow_mut().insert(path.to_string(), found);
+        found
     }
+}
+
+/// The bytes of the regular file at `path`, up to [`MAX_FILE_BYTES`].
+fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    // Without O_NONBLOCK, opening a FIFO would wait for a writer; the
+    // type is then asked of the open file, before anything is read.
+    let flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+    let file = OpenOptions::new().read(true).custom_flags(flags).open(path);
+    let file = file.ok()?;
+    let metadata = file.metadata().ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    // Files under /proc and /sys give their size as 0 and hold a few
+    // kilobytes; room for those up front reads them in one call, where
+    // an empty buffer would be filled 32 bytes at a time.
+    let room = metadata.len().clamp(FIRST_READ_BYTES, MAX_FILE_BYTES);
+    let mut bytes = Vec::with_capacity(room as usize);
+    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 fn now_seconds() -> i64 {

@@ -138,8 +138,10 @@ fn default_route(routes: &[Obj]) -> Option<&Obj> {
 /// line), `None` when it cannot be opened.
 fn read_table(root: &Root, name: &str) -> Option<String> {
     let path = format!("/proc/net/{name}");
-    std::fs::metadata(root.path(&path)).ok()?;
-    Some(root.read(&path).unwrap_or_default())
+    match root.read(&path) {
+        Some(text) => Some(text),
+        None => root.exists(&path).then(String::new),
+    }
 }
 
 /// The lines of a table as C strings: each ends at a NUL byte.
@@ -162,25 +164,19 @@ fn netstat(text: &str) -> Obj {
             continue;
         }
         let names = split_spaces(header.get(colon + 2..).unwrap_or_default());
-        let mut stat = Obj::default();
         let values = lines.next().and_then(|line| line.get(colon + 2..));
-        let values = values.filter(|v| !v.is_empty()).map(split_spaces);
-        for (name, value) in names.iter().zip(values.unwrap_or_default()) {
-            stat.set(name, Data::Str(value.into()));
-        }
-        stats.set(&header[..colon], stat.into_data());
+        let values = split_spaces(values.unwrap_or_default());
+        let pairs = names.zip(values.map(|v| Data::Str(v.into())));
+        stats.set(&header[..colon], Obj::from_pairs(pairs).into_data());
     }
     stats
 }
 
 /// Items between single spaces, as cf-agent splits a list: two spaces
 /// make an empty item, a space at the end none.
-fn split_spaces(text: &str) -> Vec<&str> {
+fn split_spaces(text: &str) -> impl Iterator<Item = &str> {
     let text = text.strip_suffix(' ').unwrap_or(text);
-    match text.is_empty() {
-        true => Vec::new(),
-        false => text.split(' ').collect(),
-    }
+    text.split(' ').filter(move |_| !text.is_empty())
 }
 
 /// A line of `/proc/net/route`, decoded.
@@ -394,14 +390,19 @@ fn scan_number(text: &str, hex: bool) -> Option<i64> {
         }
         _ => text,
     };
-    let digits: Vec<u32> =
-        text.chars().map_while(|c| c.to_digit(radix)).collect();
-    if digits.is_empty() {
+    let mut digits = 0;
+    // `None` once the number no longer fits.
+    let mut magnitude = Some(0i64);
+    for digit in text.chars().map_while(|c| c.to_digit(radix)) {
+        digits += 1;
+        magnitude = magnitude.and_then(|n| {
+            n.checked_mul(i64::from(radix))?
+                .checked_add(i64::from(digit))
+        });
+    }
+    if digits == 0 {
         return None;
     }
-    let magnitude = digits.iter().try_fold(0i64, |n, &d| {
-        n.checked_mul(i64::from(radix))?.checked_add(i64::from(d))
-    });
     Some(match (magnitude, negative) {
         (Some(n), false) => n,
         (Some(n), true) => -n,
@@ -438,13 +439,37 @@ pub(super) struct Obj {
 }
 
 impl Obj {
+    /// The object that setting each of `pairs` in turn builds: a key
+    /// that comes again keeps its last value, in its last place.
+    fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, Data)>) -> Obj {
+        let pairs: Vec<_> = pairs.collect();
+        // Tables name each key once; only then can the pairs be taken
+        // as they come, without a search per key.
+        let mut keys: Vec<&str> = pairs.iter().map(|&(key, _)| key).collect();
+        keys.sort_unstable();
+        let mut object = Obj::default();
+        if keys.windows(2).any(|two| two[0] == two[1]) {
+            for (key, value) in pairs {
+                object.set(key, value);
+            }
+        } else {
+            let pairs = pairs.into_iter().map(|(k, v)| (Str::from(k), v));
+            object.pairs = pairs.collect();
+        }
+        object
+    }
+
     pub fn set(&mut self, key: &str, value: Data) {
         self.remove(key);
         self.pairs.push((key.into(), value));
     }
 
     fn remove(&mut self, key: &str) {
-        self.pairs.retain(|(k, _)| &**k != key);
+        // A key is there at most once, as `set` keeps it.
+        let found = self.pairs.iter().position(|(k, _)| &**k == key);
+        if let Some(at) = found {
+            self.pairs.remove(at);
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Data> {
@@ -641,6 +666,18 @@ mod tests {
             json::to_compact(&netstat(text).into_data()),
             "{\"IpExt\":{},\"TcpExt\":{\"A\":\"1\",\"B\":\"2\"}}"
         );
+    }
+
+    #[test]
+    fn a_key_named_twice_keeps_its_last_value_in_its_last_place() {
+        let pairs = [("a", 1), ("b", 2), ("a", 3)];
+        let object =
+            Obj::from_pairs(pairs.map(|(k, n)| (k, Data::Int(n))).into_iter());
+        let found: Vec<_> =
+            object.pairs.iter().map(|(k, v)| (&**k, v)).collect();
+        assert_eq!(found, [("b", &Data::Int(2)), ("a", &Data::Int(3))]);
+        let unique = Obj::from_pairs([("x", Data::Int(1))].into_iter());
+        assert_eq!(unique.int("x"), Some(1));
     }
 
     #[test]
