@@ -125,7 +125,7 @@ fn proc_reader(c: &mut Criterion) {
             b.iter(|| network::parse_table(black_box(&table)).iter().count())
         });
     }
-    let fixture = repository().join("tests/fixtures/proc/loopback/proc/net");
+    let fixture = repository().join("tests/fixtures/proc/loopback");
     group.bench_function("read_connections loopback fixture", |b| {
         b.iter(|| network::read_connections(black_box(&fixture)))
     });

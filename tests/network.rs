@@ -6,9 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cfmini::builtins::network::{
-    proc_net_dir, read_connections, read_connections_telling,
-};
+use cfmini::builtins::network::{read_connections, read_connections_telling};
 use cfmini::builtins::{self, Call, Env};
 use cfmini::json;
 use cfmini::value::{Data, Value};
@@ -43,7 +41,7 @@ fn every_tree_matches_cf_agent() {
     let trees = trees();
     assert!(trees.len() >= 7, "fixture trees missing: {trees:?}");
     for tree in trees {
-        let found = read_connections(&proc_net_dir(&tree));
+        let found = read_connections(&tree);
         let text = found.map(|data| json::to_pretty(&data) + "\n");
         assert_eq!(text, expected(&tree), "tree {}", tree.display());
     }
@@ -95,7 +93,7 @@ fn builtin_fails_without_tables() {
 /// What `read_connections_telling` says of the tables in `tree`, with
 /// the fixture directory cut from the paths.
 fn told(tree: &str) -> Vec<String> {
-    let dir = proc_net_dir(&fixtures().join(tree));
+    let dir = fixtures().join(tree);
     let mut said = Vec::new();
     read_connections_telling(&dir, &mut |message| said.push(message));
     let prefix = format!("{}/", fixtures().display());

@@ -11,6 +11,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::logic::class;
 use super::{Call, CallResult};
+use crate::system::sysroot::in_sysroot;
 use crate::value::Value;
 
 /// One line of `/etc/hosts`: an address and its names.
@@ -20,7 +21,7 @@ struct HostLine {
 }
 
 fn hosts_file(call: &Call) -> Result<Vec<HostLine>, String> {
-    let path = call.env.sysroot().join("etc/hosts");
+    let path = in_sysroot(call.env.sysroot(), "/etc/hosts");
     let text = super::users::database_text(call, &path)?;
     Ok(text.lines().filter_map(host_line).collect())
 }

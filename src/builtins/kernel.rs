@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use super::{Call, CallResult, data, int};
+use crate::system::sysroot::in_sysroot;
 use crate::value::{Data, Object, Str, Value};
 
 /// How deep `data_sysctlvalues` descends, well past `/proc/sys`'s depth,
@@ -24,11 +25,8 @@ fn sysctl_text(path: &Path) -> Option<String> {
 /// with `/` or `.` between the parts (`net.ipv4.ip_forward`).
 pub fn sysctlvalue(call: &Call) -> CallResult {
     let key = call.string(0)?;
-    let path = call
-        .env
-        .sysroot()
-        .join("proc/sys")
-        .join(key.trim_start_matches('/').replace('.', "/"));
+    let key_path = key.trim_start_matches('/').replace('.', "/");
+    let path = in_sysroot(call.env.sysroot(), &format!("/proc/sys/{key_path}"));
     let text = path.is_file().then(|| sysctl_text(&path)).flatten();
     text.map(Value::string).ok_or_else(|| {
         format!("function 'sysctlvalue' could not read the key '{key}'")
@@ -39,7 +37,7 @@ pub fn sysctlvalue(call: &Call) -> CallResult {
 /// by its name with `.` between the parts, in name order.
 pub fn data_sysctlvalues(call: &Call) -> CallResult {
     let mut found = Vec::new();
-    let root = call.env.sysroot().join("proc/sys");
+    let root = in_sysroot(call.env.sysroot(), "/proc/sys");
     collect(&root, "", 0, &mut found);
     found.sort();
     let pairs = found

@@ -32,13 +32,13 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::{Call, CallResult};
+use crate::system::sysroot::{in_sysroot, open_for_reading};
 use crate::value::{Array, Data, LazyItems, Object, Str};
 
 /// The tables read, in the order their keys appear in the result.
@@ -60,14 +60,14 @@ const READ_CHUNK: usize = 64 * 1024;
 /// `network_connections()`: the socket tables under the sysroot; fails,
 /// leaving the variable undefined, when none of them can be opened.
 pub fn network_connections(call: &Call) -> CallResult {
-    let dir = proc_net_dir(call.env.sysroot());
+    let sysroot = call.env.sysroot();
     let mut tell = |message: String| call.env.verbose(call.name, &message);
-    match read_connections_telling(&dir, &mut tell) {
+    match read_connections_telling(sysroot, &mut tell) {
         Some(tables) => Ok(super::data(tables)),
         None => Err(format!(
             "function '{}' found none of {{tcp,tcp6,udp,udp6}} in '{}'",
             call.name,
-            dir.display()
+            proc_net_dir(sysroot).display()
         )),
     }
 }
@@ -76,53 +76,51 @@ pub fn network_connections(call: &Call) -> CallResult {
 /// `/`. cf-agent run with `CFENGINE_TEST_OVERRIDE_PROCDIR=DIR` reads
 /// `DIR/proc/net`, so that `DIR` is the sysroot to pass here.
 pub fn proc_net_dir(sysroot: &Path) -> PathBuf {
-    sysroot.join("proc/net")
+    in_sysroot(sysroot, "/proc/net")
 }
 
-/// The object `network_connections()` returns for the tables in
-/// `proc_net_dir`, or `None` when none of them can be opened.
-pub fn read_connections(proc_net_dir: &Path) -> Option<Data> {
-    read_connections_telling(proc_net_dir, &mut |_| {})
+/// The object `network_connections()` returns for the tables under
+/// `sysroot`, or `None` when none of them can be opened.
+pub fn read_connections(sysroot: &Path) -> Option<Data> {
+    read_connections_telling(sysroot, &mut |_| {})
 }
 
 /// [`read_connections`], telling `tell` of each table left out and of
 /// each line skipped, by file and line number, and why.
 pub fn read_connections_telling(
-    proc_net_dir: &Path,
+    sysroot: &Path,
     tell: &mut dyn FnMut(String),
 ) -> Option<Data> {
     let mut reader = TableReader::default();
     let mut tables = Vec::with_capacity(TABLES.len());
     for name in TABLES {
-        // A table that cannot be opened is left out; one that opens but
-        // fails to read, such as a directory in its place, gives the
-        // rows read before the failure, as cf-agent lists it. A device
-        // or a pipe is not read at all: it may never end.
-        // The type is asked before opening: opening a FIFO would wait
-        // for a writer.
-        let path = proc_net_dir.join(name);
+        // A table that cannot be opened, a socket among them, is left
+        // out; one that opens but fails to read, such as a directory in
+        // its place, gives the rows read before the failure, as cf-agent
+        // lists it. A device or a pipe is not read at all: it may never
+        // end.
+        let path = in_sysroot(sysroot, &format!("/proc/net/{name}"));
         let shown = path.display();
-        let meta = match std::fs::metadata(&path) {
-            Ok(meta) => meta,
+        let table = match open_for_reading(&path) {
+            Ok((file, meta)) if meta.is_file() => {
+                reader.read_table(file, meta.len())
+            }
+            Ok(_) => {
+                tell(format!("read '{shown}' as empty: not a regular file"));
+                Sockets::default()
+            }
             Err(e) => {
                 tell(format!("left out '{shown}': {e}"));
                 continue;
             }
         };
-        let table = if meta.is_file() {
-            match File::open(&path) {
-                Ok(file) => reader.read_table(file, meta.len()),
-                Err(e) => {
-                    tell(format!("left out '{shown}': {e}"));
-                    continue;
-                }
-            }
-        } else {
-            tell(format!("read '{shown}' as empty: not a regular file"));
-            Sockets::default()
-        };
         for (line, why) in reader.skipped.drain(..) {
             tell(format!("skipped '{shown}' line {line}: {why}"));
+        }
+        if reader.cut_short {
+            tell(format!(
+                "read only the first {MAX_TABLE_BYTES} bytes of '{shown}'"
+            ));
         }
         tables.push((name, table));
     }
@@ -498,21 +496,35 @@ struct TableReader {
     lines: usize,
     /// The lines skipped, by number, and why, since last taken.
     skipped: Vec<(usize, &'static str)>,
+    /// Whether the last table read passed [`MAX_TABLE_BYTES`].
+    cut_short: bool,
 }
 
 /// The fewest bytes a kernel's socket line takes, to reserve room for
 /// every socket of a table from its size at once: growing the vector
 /// of a million would copy it and hold two at its peak. Room reserved
-/// and never written costs no memory.
+/// and never written costs no memory, but counts against a limit on
+/// address space, so no more is reserved than [`MAX_RESERVED`] holds.
 const MIN_LINE_BYTES: u64 = 100;
+
+/// The most sockets room is reserved for at once: ten million, more
+/// than a kernel's tables list in practice.
+const MAX_RESERVED: u64 = 10_000_000;
+
+/// How much of one table is read: about ten million sockets' worth. A
+/// larger file is no kernel's table (a sparse file of zeros can claim
+/// terabytes), and reading it to its end would take minutes.
+pub(crate) const MAX_TABLE_BYTES: u64 = 2 << 30;
 
 impl TableReader {
     /// The sockets of a table of about `size` bytes read from `source`
     /// through a buffer holding the lines not yet complete. A read error
     /// ends the table there.
-    fn read_table(&mut self, mut source: impl Read, size: u64) -> Sockets {
+    fn read_table(&mut self, source: impl Read, size: u64) -> Sockets {
         self.lines = 0;
-        let room = usize::try_from(size / MIN_LINE_BYTES).unwrap_or(0);
+        let mut source = source.take(MAX_TABLE_BYTES);
+        let room = (size / MIN_LINE_BYTES).min(MAX_RESERVED);
+        let room = usize::try_from(room).unwrap_or(0);
         let mut table = Sockets {
             sockets: Vec::with_capacity(room),
             raw: Vec::new(),
@@ -536,7 +548,7 @@ impl TableReader {
                 // No socket line is this long: keep its head, where the
                 // columns would be, and drop the rest of it.
                 if buffer.len() > MAX_LINE {
-                    buffer.truncate(LINE_HEAD);
+                    buffer.truncate(MAX_LINE);
                     dropping = true;
                 }
                 continue;
@@ -546,6 +558,7 @@ impl TableReader {
         }
         // The last line may lack its newline.
         self.add_sockets(&buffer, &mut table);
+        self.cut_short = source.limit() == 0;
         table
     }
 
@@ -812,14 +825,13 @@ fn ascii_str(token: &[u8]) -> Str {
         .into()
 }
 
-/// Appends up to [`READ_CHUNK`] bytes of `source` to `buffer`; how many,
-/// or `None` at the end of the file or on an error.
-/// How long a line may grow before the reader stops keeping it.
+/// How long a line may grow before the reader stops keeping it: the
+/// first this many bytes are kept and the rest dropped, so only a
+/// line whose columns run past a megabyte reads differently.
 const MAX_LINE: usize = 1 << 20;
 
-/// How much of an overlong line the reader keeps.
-const LINE_HEAD: usize = 4096;
-
+/// Appends up to [`READ_CHUNK`] bytes of `source` to `buffer`; how many,
+/// or `None` at the end of the file or on an error.
 fn read_more(source: &mut impl Read, buffer: &mut Vec<u8>) -> Option<usize> {
     let filled = buffer.len();
     buffer.resize(filled + READ_CHUNK, 0);
@@ -1133,6 +1145,33 @@ mod tests {
         assert!(rows.get(3).is_none());
     }
 
+    // cf-agent keeps a raw token of 5000 characters on a line of 2 MiB.
+    #[test]
+    fn long_tokens_on_overlong_lines_are_kept() {
+        let token = "A".repeat(5000);
+        let long = format!(
+            "   0: {token} 00000000:0000 01 {}\n",
+            "x".repeat(2 * MAX_LINE),
+        );
+        let rows = streamed_rows(io::Cursor::new(long));
+        let raw = rows.first().and_then(|row| row.child("raw_local"));
+        assert_eq!(raw, Some(&Data::Str(token.into())));
+    }
+
+    #[test]
+    fn a_socket_in_place_of_a_table_leaves_it_out() {
+        let scratch = format!("cfmini-network-socket-{}", std::process::id());
+        let root = std::env::temp_dir().join(scratch);
+        let net = root.join("proc/net");
+        std::fs::create_dir_all(&net).expect("a scratch dir");
+        let bound = std::os::unix::net::UnixListener::bind(net.join("udp"));
+        std::fs::write(net.join("tcp"), "").expect("a scratch table");
+        let found = read_connections(&root).map(|d| json::to_compact(&d));
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(bound.is_ok());
+        assert_eq!(found.as_deref(), Some(r#"{"tcp":[]}"#));
+    }
+
     /// Hands out its bytes a few at a time, then fails.
     struct Trickle<'a> {
         bytes: &'a [u8],
@@ -1181,7 +1220,7 @@ mod tests {
         let root = std::env::temp_dir().join(scratch);
         let net = root.join("proc/net");
         std::fs::create_dir_all(net.join("tcp")).expect("a scratch dir");
-        let found = read_connections(&net).map(|d| json::to_compact(&d));
+        let found = read_connections(&root).map(|d| json::to_compact(&d));
         let _ = std::fs::remove_dir_all(&root);
         assert_eq!(found.as_deref(), Some(r#"{"tcp":[]}"#));
     }

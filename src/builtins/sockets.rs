@@ -29,14 +29,14 @@
 //! differ on purpose, and the README shows both on one host.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use super::network::proc_net_dir;
+use super::network::{MAX_TABLE_BYTES, proc_net_dir};
 use super::{Call, CallResult, users};
 use crate::system::owners::{Owner, socket_owners};
+use crate::system::sysroot::{in_sysroot, open_for_reading};
 use crate::value::{Data, Object, Str};
 
 /// What `cfmini help network_sockets` says besides the row.
@@ -113,7 +113,7 @@ pub fn network_sockets(call: &Call) -> CallResult {
         let shown = dir.display();
         return Err(format!("function '{}' found no '{shown}'", call.name));
     }
-    let found = read_tables(&dir, tables, state);
+    let found = read_tables(call.env.sysroot(), tables, state);
 
     // The slower reads, every process's fd links, only once a table
     // is known to be there. An `/etc/passwd` that cannot be read names
@@ -131,13 +131,14 @@ pub fn network_sockets(call: &Call) -> CallResult {
 /// The sockets of each table in `tables` that opens, those in `state`
 /// alone when one is given.
 fn read_tables(
-    dir: &Path,
+    sysroot: &Path,
     tables: &[&'static str],
     state: Option<&str>,
 ) -> Vec<(&'static str, Vec<Socket>)> {
     let mut found = Vec::new();
     for &name in tables {
-        let Some(mut sockets) = read_table(&dir.join(name)) else {
+        let path = in_sysroot(sysroot, &format!("/proc/net/{name}"));
+        let Some(mut sockets) = read_table(&path) else {
             continue;
         };
         if let Some(state) = state {
@@ -199,15 +200,36 @@ struct Socket {
 /// The sockets of one table, `None` when it is not a file that opens.
 /// A device or a pipe is not read, as it may never end.
 fn read_table(path: &Path) -> Option<Vec<Socket>> {
-    if !std::fs::metadata(path).ok()?.is_file() {
+    let (file, metadata) = open_for_reading(path).ok()?;
+    if !metadata.is_file() {
         return None;
     }
-    let reader = BufReader::new(File::open(path).ok()?);
-    // A read error ends the table where it happened.
-    let lines = reader.split(b'\n').map_while(Result::ok);
-    let sockets = lines.filter_map(|line| parse_line(&line));
-    Some(sockets.collect())
+    let mut reader = BufReader::new(file.take(MAX_TABLE_BYTES));
+    let mut sockets = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // A read error ends the table where it happened.
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES)
+            .read_until(b'\n', &mut line);
+        if !matches!(read, Ok(1..)) {
+            break;
+        }
+        // No kernel's line is this long: skip it whole, unread.
+        if line.len() as u64 == MAX_LINE_BYTES && line.last() != Some(&b'\n') {
+            if reader.skip_until(b'\n').is_err() {
+                break;
+            }
+            continue;
+        }
+        sockets.extend(parse_line(&line));
+    }
+    Some(sockets)
 }
+
+/// The longest line read as a socket; the kernel's are under 200 bytes.
+const MAX_LINE_BYTES: u64 = 4096;
 
 /// A line in the kernel's layout: slot, local, remote, state,
 /// `tx:rx` queues, timer, retransmits, uid, timeout, inode, then

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::logic::class;
 use super::{Call, CallResult, data, int};
+use crate::system::sysroot::in_sysroot;
 use crate::value::{Data, Object, Str, Value};
 
 /// One line of `/etc/passwd`.
@@ -58,7 +59,7 @@ fn records(
     file: &str,
     fields: usize,
 ) -> Result<Vec<Vec<String>>, String> {
-    let path = call.env.sysroot().join("etc").join(file);
+    let path = in_sysroot(call.env.sysroot(), &format!("/etc/{file}"));
     let text = database_text(call, &path)?;
     Ok(text
         .lines()

@@ -145,7 +145,9 @@ pub(super) fn hard_class(
 /// for each address of the host: `192_0_2_2`, `fe80__1`. A host name
 /// of hex digits and underscores alone would pass too.
 fn is_address_class(class: &str) -> bool {
-    let groups: Vec<&str> = class.split('_').collect();
+    // Nine groups are enough to tell: a name of more is no address,
+    // and a name can be megabytes of underscores.
+    let groups: Vec<&str> = class.split('_').take(9).collect();
     let ipv4 = groups.len() == 4
         && groups.iter().all(|g| !g.is_empty() && g.len() <= 3)
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
@@ -202,6 +204,15 @@ mod tests {
 
     fn tags(class: &str) -> String {
         hard_class(class, &host).join(",")
+    }
+
+    #[test]
+    fn address_classes_are_told_by_their_groups() {
+        assert!(is_address_class("192_168_1_10"));
+        assert!(is_address_class("fe80__1"));
+        assert!(is_address_class("2001_db8_0_0_0_0_0_1"));
+        assert!(!is_address_class("192_168_1_10_7"));
+        assert!(!is_address_class(&"_".repeat(1 << 20)));
     }
 
     // cf-agent 3.21 --show-evaluated-classes on Debian 12.

@@ -565,6 +565,15 @@ fn env_data(pairs: &[(String, String)]) -> Data {
 /// Where `path` leads under the sysroot once links are followed, as
 /// `realpath()` resolves it; the path itself when it cannot be.
 fn resolve_under(root: &Root, path: &str) -> String {
+    if !root.is_host() {
+        // The links were followed inside the tree: what is left is the
+        // tree's own path.
+        let resolved = root.path(path);
+        return match resolved.strip_prefix(root.path("/")) {
+            Ok(rest) if resolved.exists() => format!("/{}", rest.display()),
+            _ => path.to_string(),
+        };
+    }
     let resolved = root.path(path).canonicalize();
     let base = root.path("/").canonicalize();
     match (resolved, base) {

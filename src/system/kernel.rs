@@ -27,7 +27,8 @@ pub(super) fn uname(root: &Root) -> Uname {
     let field = |name: &str| {
         let path = format!("/proc/sys/kernel/{name}");
         let text = root.read(&path).unwrap_or_default();
-        text.strip_suffix('\n').unwrap_or(&text).to_string()
+        let line = text.strip_suffix('\n').unwrap_or(&text);
+        uname_field(line).to_string()
     };
     let sysname = Some(field("ostype")).filter(|s| !s.is_empty());
     let machine = Some(field("arch")).filter(|s| !s.is_empty());
@@ -40,6 +41,19 @@ pub(super) fn uname(root: &Root) -> Uname {
             .unwrap_or(std::env::consts::ARCH.into())
             .to_lowercase(),
     }
+}
+
+/// How many bytes a field of `uname()` holds, its ending NUL left out.
+const UNAME_FIELD_BYTES: usize = 64;
+
+/// The part of `text` that `uname()` could give: the kernel keeps 64
+/// bytes of each field, so more in a sysroot's file is no kernel's.
+fn uname_field(text: &str) -> &str {
+    let mut end = text.len().min(UNAME_FIELD_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 impl System {
@@ -253,6 +267,14 @@ mod tests {
 
     fn strings(a: &str, b: &str, c: &str) -> (String, String, String) {
         (a.into(), b.into(), c.into())
+    }
+
+    #[test]
+    fn uname_fields_hold_what_the_kernel_keeps() {
+        let long = "é".repeat(40);
+        assert_eq!(uname_field(&long), "é".repeat(32));
+        assert_eq!(uname_field(&"x".repeat(65)), "x".repeat(64));
+        assert_eq!(uname_field("6.1.0-13-amd64"), "6.1.0-13-amd64");
     }
 
     #[test]

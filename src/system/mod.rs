@@ -21,13 +21,12 @@ mod kernel;
 mod monitor;
 pub mod owners;
 mod procnet;
+pub mod sysroot;
 mod tz;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fs::OpenOptions;
 use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -221,9 +220,15 @@ impl Root {
         }
     }
 
-    /// Where the absolute path `path` lies under the sysroot.
+    /// Where the absolute path `path` lies under the sysroot, its links
+    /// followed inside the sysroot.
     fn path(&self, path: &str) -> PathBuf {
-        self.dir.join(path.trim_start_matches('/'))
+        sysroot::in_sysroot(&self.dir, path)
+    }
+
+    /// Whether the sysroot is this host's own root.
+    fn is_host(&self) -> bool {
+        self.dir == Path::new("/")
     }
 
     /// The text of a regular file, bytes that are not UTF-8 replaced;
@@ -278,12 +283,7 @@ impl Root {
 
 /// The bytes of the regular file at `path`, up to [`MAX_FILE_BYTES`].
 fn read_regular(path: &Path) -> Option<Vec<u8>> {
-    // Without O_NONBLOCK, opening a FIFO would wait for a writer; the
-    // type is then asked of the open file, before anything is read.
-    let flags = libc::O_NONBLOCK | libc::O_NOCTTY;
-    let file = OpenOptions::new().read(true).custom_flags(flags).open(path);
-    let file = file.ok()?;
-    let metadata = file.metadata().ok()?;
+    let (file, metadata) = sysroot::open_for_reading(path).ok()?;
     if !metadata.is_file() {
         return None;
     }

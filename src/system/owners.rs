@@ -26,7 +26,7 @@ pub struct Owner {
 
 /// Every socket inode found open under `sysroot/proc`, with its owner.
 pub fn socket_owners(sysroot: &Path) -> HashMap<u64, Owner> {
-    let proc_dir = sysroot.join("proc");
+    let proc_dir = super::sysroot::in_sysroot(sysroot, "/proc");
     let mut owners = HashMap::new();
     for pid in process_ids(&proc_dir) {
         let process = proc_dir.join(pid.to_string());
@@ -55,11 +55,11 @@ const MAX_COMM_BYTES: u64 = 16;
 /// not a file the kernel could have written: too long, not UTF-8, a pipe
 /// that might never end.
 fn command_name(path: &Path) -> Option<String> {
-    if !fs::metadata(path).ok()?.is_file() {
+    let (file, metadata) = super::sysroot::open_for_reading(path).ok()?;
+    if !metadata.is_file() {
         return None;
     }
     let mut bytes = Vec::new();
-    let file = fs::File::open(path).ok()?;
     file.take(MAX_COMM_BYTES + 1).read_to_end(&mut bytes).ok()?;
     if bytes.len() as u64 > MAX_COMM_BYTES {
         return None;
