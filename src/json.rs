@@ -299,14 +299,18 @@ impl Reader<'_> {
     fn reference(&mut self) -> Result<Data, String> {
         let rest = &self.text[self.pos..];
         let mut len = rest.iter().take_while(|c| is_name_byte(**c)).count();
-        // Indices, `d[k][0]`, each up to its closing bracket.
-        while rest.get(len) == Some(&b'[') {
-            match rest[len..].iter().position(|c| *c == b']') {
-                Some(close) => len += close + 1,
-                None => break,
-            }
+        // One index, `d[k]`, up to its closing bracket: cf-agent reads
+        // no second one, and fails the call on `d[k][0]`.
+        if rest.get(len) == Some(&b'[')
+            && let Some(close) = rest[len..].iter().position(|c| *c == b']')
+        {
+            len += close + 1;
         }
         let name = String::from_utf8_lossy(&rest[..len]).into_owned();
+        if rest.get(len) == Some(&b'[') {
+            let message = format!("'{name}' takes one index at most here");
+            return Err(self.error(&message));
+        }
         let lookup = self.references.expect("checked by the caller");
         match lookup(&name) {
             Some(data) => {
