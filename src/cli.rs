@@ -414,11 +414,16 @@ fn value_output(
     if let (true, Some(value)) = (table, snippet.value(state)) {
         let rendered = match value {
             Value::Data(data) => table::render(data),
-            _ => None,
+            _ => Err(table::Unfit::Shape),
         };
         match rendered {
-            Some(text) => return text,
-            None => eprintln!(
+            Ok(text) => return text,
+            Err(table::Unfit::NoRows) => {
+                eprintln!(
+                    "note: the table has no rows; the value prints as it is"
+                )
+            }
+            Err(table::Unfit::Shape) => eprintln!(
                 "note: --table takes an array of objects or an object of \
                  such arrays; the value prints as it is"
             ),

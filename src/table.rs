@@ -18,9 +18,21 @@ const KEY_COLUMN: &str = "key";
 /// What separates two columns.
 const GAP: &str = "  ";
 
-/// `data` as a table, or `None` when it has neither shape or no row.
-pub fn render(data: &Data) -> Option<String> {
-    let rows = rows(data).filter(|rows| !rows.is_empty())?;
+/// Why a value makes no table.
+#[derive(Debug, PartialEq)]
+pub enum Unfit {
+    /// It has neither shape.
+    Shape,
+    /// It has a table's shape but no row.
+    NoRows,
+}
+
+/// `data` as a table.
+pub fn render(data: &Data) -> Result<String, Unfit> {
+    let rows = rows(data).ok_or(Unfit::Shape)?;
+    if rows.is_empty() {
+        return Err(Unfit::NoRows);
+    }
     let mut columns: Vec<String> = Vec::new();
     for row in &rows {
         for (path, _) in row {
@@ -33,7 +45,7 @@ pub fn render(data: &Data) -> Option<String> {
         .iter()
         .map(|row| columns.iter().map(|c| cell(row, c)).collect())
         .collect();
-    Some(layout(&columns, &cells))
+    Ok(layout(&columns, &cells))
 }
 
 /// One row: the leaf paths of a record with their cell text.
@@ -151,7 +163,7 @@ fn chars(text: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn table(json_text: &str) -> Option<String> {
+    fn table(json_text: &str) -> Result<String, Unfit> {
         render(&json::parse(json_text).unwrap())
     }
 
@@ -181,11 +193,15 @@ udp  53
 
     #[test]
     fn other_shapes_are_no_table() {
-        assert_eq!(table(r#"[1, 2]"#), None);
-        assert_eq!(table(r#"{"a": 1}"#), None);
-        assert_eq!(render(&Data::Str("x".into())), None);
-        assert_eq!(table(r#"[]"#), None);
-        assert_eq!(table(r#"{"tcp": []}"#), None);
+        assert_eq!(table(r#"[1, 2]"#), Err(Unfit::Shape));
+        assert_eq!(table(r#"{"a": 1}"#), Err(Unfit::Shape));
+        assert_eq!(render(&Data::Str("x".into())), Err(Unfit::Shape));
+    }
+
+    #[test]
+    fn tables_without_rows_are_told_apart() {
+        assert_eq!(table(r#"[]"#), Err(Unfit::NoRows));
+        assert_eq!(table(r#"{"tcp": [], "udp": []}"#), Err(Unfit::NoRows));
     }
 
     #[test]

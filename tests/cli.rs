@@ -945,6 +945,20 @@ fn eval_table_prints_sockets_in_columns() {
     let output = cfmini(&["eval", "--table", "canonify(\"a b\")"]);
     assert_eq!(stdout(&output), "a_b\n");
     assert!(stderr(&output).contains("--table takes an array of objects"));
+
+    // Tables that are all empty print as they are, and the note says so.
+    let output = cfmini(&[
+        "eval",
+        "--table",
+        "network_connections()",
+        "--sysroot",
+        "tests/fixtures/proc/empty",
+    ]);
+    assert_eq!(
+        stdout(&output),
+        "{\"tcp\":[],\"tcp6\":[],\"udp\":[],\"udp6\":[]}\n"
+    );
+    assert!(stderr(&output).contains("the table has no rows"));
 }
 
 /// cf-promises rejects an unknown attribute and a string given to a

@@ -402,11 +402,9 @@ impl Repl {
     /// `%S`, data as indented JSON or a table; everything as JSON when
     /// `:json on`.
     fn render(&self, value: &Value) -> String {
-        let table = match (self.table, value) {
-            (true, Value::Data(data)) => table::render(data),
-            _ => None,
-        };
-        if let Some(text) = table {
+        if let (true, Value::Data(data)) = (self.table, value)
+            && let Ok(text) = table::render(data)
+        {
             return text;
         }
         if self.json {
