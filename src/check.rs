@@ -98,8 +98,16 @@ impl Checker<'_> {
                 );
                 self.error(section.span, message);
             }
+            // cf-promises evaluates these promises ahead of running, and
+            // with them the calls in their attributes.
+            let evaluated_ahead = promise_type == "vars"
+                || (promise_type == "classes" && &*bundle.kind == "common");
             for promise in &section.promises {
                 self.promise(promise_type, promise, &bundle.namespace);
+                if evaluated_ahead {
+                    let values = promise.attributes.iter().map(|a| &a.value);
+                    values.for_each(|value| self.ifelse_arity(value));
+                }
             }
         }
         self.self_references(bundle);
@@ -435,6 +443,31 @@ impl Checker<'_> {
             Rval::Call(call) => {
                 self.call(call);
                 call.args.iter().for_each(|a| self.calls(a));
+            }
+            _ => {}
+        }
+    }
+
+    /// `ifelse()` anywhere in `rval` must be given pairs of a class and
+    /// a value, then a default: an odd number of arguments. cf-promises
+    /// finds an even number only in a call it evaluates, so it lets
+    /// through one under a guard that is false or with an argument that
+    /// does not resolve; this check, which evaluates nothing, does not.
+    fn ifelse_arity(&mut self, rval: &Rval) {
+        match rval {
+            Rval::List(items, _) => {
+                items.iter().for_each(|i| self.ifelse_arity(i))
+            }
+            Rval::Call(call) => {
+                let count = call.args.len();
+                if &*call.name == "ifelse" && count.is_multiple_of(2) {
+                    let message = format!(
+                        "function 'ifelse' takes an odd number of \
+                         arguments, got {count}"
+                    );
+                    self.error(call.span, message);
+                }
+                call.args.iter().for_each(|a| self.ifelse_arity(a));
             }
             _ => {}
         }
