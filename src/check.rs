@@ -453,8 +453,8 @@ impl Checker<'_> {
             };
             // cf-promises takes an empty menu choice, as if none were
             // made.
-            let unchosen = text.is_empty() && kind.ends_with("list")
-                || text.is_empty() && kind == "option";
+            let unchosen =
+                text.is_empty() && matches!(kind, "option" | "olist");
             if text.contains(['$', '@']) || unchosen {
                 continue;
             }
