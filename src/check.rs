@@ -7,9 +7,10 @@
 //! bundles. Each finding is a located error; a policy with any is not
 //! run.
 //!
-//! cf-promises checks more than this (value ranges, menu options, lists
-//! given to scalar attributes, class expression syntax); cfmini lets
-//! those through to run time.
+//! Literal numbers and menu choices of promise and body attributes are
+//! held to the type and range cf-promises records for each. cf-promises
+//! checks more: the type a function returns for an attribute other
+//! than a variable's, which cfmini does not check.
 //!
 //! [`portability`] finds what cf-promises would pass but cf-agent would
 //! not run as cfmini does: calls of builtins only cfmini has, and
@@ -98,8 +99,16 @@ impl Checker<'_> {
                 );
                 self.error(section.span, message);
             }
+            // cf-promises evaluates these promises ahead of running, and
+            // with them the calls in their attributes.
+            let evaluated_ahead = promise_type == "vars"
+                || (promise_type == "classes" && &*bundle.kind == "common");
             for promise in &section.promises {
                 self.promise(promise_type, promise, &bundle.namespace);
+                if evaluated_ahead {
+                    let values = promise.attributes.iter().map(|a| &a.value);
+                    values.for_each(|value| self.ifelse_arity(value));
+                }
             }
         }
         self.self_references(bundle);
@@ -225,6 +234,10 @@ impl Checker<'_> {
             let types_variable = promise_type == "vars" && is_var_type(name);
             if let (Some(kind), false) = (known, types_variable) {
                 self.list_for_scalar(name, kind, &attribute.value);
+                let attributes = syntax().promise_attributes(promise_type);
+                if let Some(typed) = attributes.and_then(|a| a.typed(name)) {
+                    self.in_range(name, typed, &attribute.value);
+                }
             }
             if !types_variable {
                 continue;
@@ -427,6 +440,42 @@ impl Checker<'_> {
         }
     }
 
+    /// A number or menu choice written literally for attribute `name`
+    /// must read as its type and lie in its range: an `int` or `real`
+    /// between the two bounds, an `option` or `olist` item one of the
+    /// words offered. cf-promises checks this wherever the attribute
+    /// is written, in a body no promise uses too.
+    fn in_range(&mut self, name: &str, typed: (&str, &str), rval: &Rval) {
+        let (kind, range) = typed;
+        for item in rval.items() {
+            let (Rval::Str(text, span) | Rval::Word(text, span)) = item else {
+                continue;
+            };
+            // cf-promises takes an empty menu choice, as if none were
+            // made.
+            let unchosen =
+                text.is_empty() && matches!(kind, "option" | "olist");
+            if text.contains(['$', '@']) || unchosen {
+                continue;
+            }
+            let problem = match kind {
+                "int" | "real" => number_problem(kind, text, range),
+                "option" | "olist"
+                    if !range.split(',').any(|w| w == &**text) =>
+                {
+                    let choices = range.replace(',', ", ");
+                    Some(format!("is not one of {choices}"))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                let message =
+                    format!("value '{text}' of attribute '{name}' {problem}");
+                self.doubtful(*span, message);
+            }
+        }
+    }
+
     /// Calls anywhere inside `rval`: the function must exist, and take
     /// as many arguments as it was given.
     fn calls(&mut self, rval: &Rval) {
@@ -435,6 +484,31 @@ impl Checker<'_> {
             Rval::Call(call) => {
                 self.call(call);
                 call.args.iter().for_each(|a| self.calls(a));
+            }
+            _ => {}
+        }
+    }
+
+    /// `ifelse()` anywhere in `rval` must be given pairs of a class and
+    /// a value, then a default: an odd number of arguments. cf-promises
+    /// finds an even number only in a call it evaluates, so it lets
+    /// through one under a guard that is false or with an argument that
+    /// does not resolve; this check, which evaluates nothing, does not.
+    fn ifelse_arity(&mut self, rval: &Rval) {
+        match rval {
+            Rval::List(items, _) => {
+                items.iter().for_each(|i| self.ifelse_arity(i))
+            }
+            Rval::Call(call) => {
+                let count = call.args.len();
+                if &*call.name == "ifelse" && count.is_multiple_of(2) {
+                    let message = format!(
+                        "function 'ifelse' takes an odd number of \
+                         arguments, got {count}"
+                    );
+                    self.error(call.span, message);
+                }
+                call.args.iter().for_each(|a| self.ifelse_arity(a));
             }
             _ => {}
         }
@@ -548,6 +622,14 @@ impl Checker<'_> {
                 self.doubtful(attribute.span, message);
             }
             self.call_nesting(&attribute.value, 0);
+            if let Some(typed) = known.typed(&attribute.name) {
+                self.list_for_scalar(
+                    &attribute.name,
+                    typed.0,
+                    &attribute.value,
+                );
+                self.in_range(&attribute.name, typed, &attribute.value);
+            }
             if (&*body.kind, &*attribute.name) == ("file", "namespace") {
                 self.namespace_name(&attribute.value);
             }
@@ -638,6 +720,22 @@ fn reads_as(number_type: &str, text: &str) -> bool {
         "int" => int_text(text).is_some_and(|i| i.abs() <= MAX_INT_LITERAL),
         _ => real_text(text).is_some(),
     }
+}
+
+/// What is wrong with `text` as a number of type `kind` within `range`,
+/// `low,high`; `None` when it fits.
+fn number_problem(kind: &str, text: &str, range: &str) -> Option<String> {
+    let value = match kind {
+        "int" => int_text(text).map(|i| i as f64),
+        _ => real_text(text),
+    };
+    let Some(value) = value else {
+        return Some(format!("cannot be read as {kind}"));
+    };
+    let (low, high) = range.split_once(',')?;
+    let (lowest, highest) = (low.parse::<f64>().ok()?, high.parse().ok()?);
+    let outside = value < lowest || value > highest;
+    outside.then(|| format!("is out of the range {low} to {high}"))
 }
 
 /// A reference to a variable of the bundle it is written in.

@@ -39,7 +39,8 @@ pub struct Syntax {
 }
 
 /// The attributes of a promise or body type, sorted by name, each with
-/// its type.
+/// its type, then for a number or menu its range after a colon:
+/// `int:0,99`, `option:fix,warn,nop`.
 #[derive(Debug)]
 pub struct Attributes {
     pairs: Vec<(&'static str, &'static str)>,
@@ -170,8 +171,16 @@ fn attributes(words: &'static str) -> Attributes {
 impl Attributes {
     /// The type of attribute `name`.
     pub fn get(&self, name: &str) -> Option<&'static str> {
+        self.typed(name).map(|(kind, _)| kind)
+    }
+
+    /// The type of attribute `name` and its range: the lowest and
+    /// highest number, `0,99`, or the words a menu offers,
+    /// `fix,warn,nop`. The range is empty for other types.
+    pub fn typed(&self, name: &str) -> Option<(&'static str, &'static str)> {
         let found = self.pairs.binary_search_by_key(&name, |&(n, _)| n);
-        found.ok().map(|at| self.pairs[at].1)
+        let kind = self.pairs[found.ok()?].1;
+        Some(kind.split_once(':').unwrap_or((kind, "")))
     }
 
     /// Whether there is an attribute `name`.
@@ -202,6 +211,15 @@ impl Syntax {
     ) -> Option<&'static str> {
         let found = self.promise_types.get(promise_type, attributes);
         found?.get(attribute)
+    }
+
+    /// The attributes of promise type `promise_type`; `None` for one
+    /// that is not built in.
+    pub fn promise_attributes(
+        &self,
+        promise_type: &str,
+    ) -> Option<&Attributes> {
+        self.promise_types.get(promise_type, attributes)
     }
 
     /// The built-in promise types, sorted by name.
@@ -263,6 +281,17 @@ mod tests {
     }
 
     #[test]
+    fn numbers_and_menus_carry_their_ranges() {
+        let action = syntax().body_attributes("action").unwrap();
+        let policy = action.typed("action_policy");
+        assert_eq!(policy, Some(("option", "fix,warn,nop")));
+        let elapsed = action.typed("ifelapsed");
+        assert_eq!(elapsed, Some(("int", "0,99999999999")));
+        let printfile = syntax().body_attributes("printfile").unwrap();
+        assert_eq!(printfile.typed("file_to_print"), Some(("string", "")));
+    }
+
+    #[test]
     fn every_row_is_found_by_its_name() {
         let lines = TABLE.lines().chain(CFMINI_ONLY.lines());
         for line in lines.filter(|l| !l.starts_with('#')) {
@@ -286,13 +315,14 @@ mod tests {
         for line in TABLE.lines() {
             let (kind, name, rest) = split_row(line).unwrap();
             let pairs = rest.split(' ').filter_map(|w| w.split_once(':'));
-            for (attribute, expected) in pairs {
+            for (attribute, typed) in pairs {
+                let expected = typed.split(':').next();
                 let found = match kind {
                     "promise" => syntax().promise_attribute(name, attribute),
                     "body" => body_attribute(name, attribute),
                     _ => continue,
                 };
-                assert_eq!(found, Some(expected), "{kind} {name} {attribute}");
+                assert_eq!(found, expected, "{kind} {name} {attribute}");
             }
         }
     }

@@ -982,3 +982,29 @@ fn check_warns_of_doubtful_attributes_unless_strict() {
     assert!(rejected.contains("doubtful.cf:3:24: error: unknown attribute"));
     assert!(rejected.ends_with("checked 1 file: 2 errors, 0 warnings\n"));
 }
+
+/// cf-promises rejects a body attribute's value that is not of its
+/// type or range; `check` warns of it, and rejects it with `--strict`.
+#[test]
+fn check_warns_of_values_out_of_range_unless_strict() {
+    let text = "bundle agent main {\n}\nbody printfile p {\n  \
+                number_of_lines => \"x\";\n}\nbody action a {\n  \
+                action_policy => \"bogus\";\n}\n";
+    let file = policy_file("ranges.cf", text);
+
+    let lenient = cfmini(&["check", &file]);
+    assert_eq!(lenient.status.code(), Some(0));
+    let warned = stderr(&lenient);
+    let not_int = "ranges.cf:4:22: warning: value 'x' of attribute \
+                   'number_of_lines' cannot be read as int";
+    assert!(warned.contains(not_int), "{warned}");
+    let not_offered = "ranges.cf:7:20: warning: value 'bogus' of \
+                       attribute 'action_policy' is not one of fix, warn, nop";
+    assert!(warned.contains(not_offered), "{warned}");
+    assert!(warned.ends_with("checked 1 file: 0 errors, 2 warnings\n"));
+
+    let strict = cfmini(&["check", "--strict", &file]);
+    assert_eq!(strict.status.code(), Some(3));
+    let rejected = stderr(&strict);
+    assert!(rejected.ends_with("checked 1 file: 2 errors, 0 warnings\n"));
+}

@@ -10,9 +10,15 @@
 //! `%1$s` reads as `%s`; any other position fails the call, where
 //! cf-agent aborts.
 //!
-//! Known shortcomings: `*` widths end the result instead of being
-//! honoured (cf-agent prints garbage there), `%ls` prints as `%s`
-//! (cf-agent's output there is garbled too), and a precision that would
+//! cf-agent hands each conversion its one argument alone, so a `*`
+//! takes that argument as the width or precision, and the number then
+//! printed is read past the arguments. In `%*d`, `%.*x` and the like
+//! cf-agent 3.21 on x86-64 reads 0 there, every time, and `format`
+//! prints 0. Elsewhere `format` fails: cf-agent crashes on `%*s` and
+//! prints what memory holds for `%*f` and `%*.*d`.
+//!
+//! Known shortcomings: `%ls` prints as `%s` (cf-agent's output there
+//! is garbled too), and a precision that would
 //! cut a character in two cuts before it. A field wider than 4095
 //! bytes is printed whole, where cf-agent's result stops at 4095 bytes
 //! (`%.70000x` gives 4095 zeros there).
@@ -51,7 +57,7 @@ pub fn format(call: &Call) -> CallResult {
         // Text that is no specification ends the result, refused
         // modifiers or not (`%z %s` gives what came before it).
         let spec_char = |c: char| {
-            "-+ #0123456789.l".contains(c) || REFUSED_MODIFIERS.contains(c)
+            "-+ #0123456789.l*".contains(c) || REFUSED_MODIFIERS.contains(c)
         };
         if !spec.chars().all(spec_char) {
             return Ok(Value::string(out));
@@ -149,6 +155,9 @@ fn convert(
     conversion: u8,
     arg: usize,
 ) -> Result<String, String> {
+    if text.contains('*') {
+        return convert_starred(call, text, conversion, arg);
+    }
     let Some(spec) = parse_spec(text) else {
         return Ok(format!("%{text}{}", conversion as char));
     };
@@ -169,6 +178,58 @@ fn convert(
         b'f' => Ok(format_real(&spec, strtod(call.string(arg)?))),
         _ => Ok("(unhandled format)".into()),
     }
+}
+
+/// The text of a conversion whose width or precision is `*`: the
+/// argument, read as the conversion reads it and cut to 32 bits, gives
+/// the number the `*` stands for, and the value printed is 0, as in
+/// cf-agent. A negative width pads on the right; a negative precision
+/// is none.
+fn convert_starred(
+    call: &Call,
+    text: &str,
+    conversion: u8,
+    arg: usize,
+) -> Result<String, String> {
+    let whole = format!("%{text}{}", conversion as char);
+    let base = match conversion {
+        b'd' => 10,
+        b'x' => 16,
+        b'o' => 8,
+        b's' | b'S' | b'f' => {
+            return Err(format!(
+                "function 'format' cannot print '{whole}': cf-agent reads \
+                 its value past the arguments there"
+            ));
+        }
+        _ => return Ok("(unhandled format)".into()),
+    };
+    if text.matches('*').count() > 1 {
+        return Err(format!(
+            "function 'format' cannot print '{whole}': cf-agent reads \
+             one of its numbers past the arguments there"
+        ));
+    }
+
+    let number = read_int(call.string(arg)?) as i32;
+    let text = match (number < 0, text.contains(".*")) {
+        (true, true) => text.replace(".*", ""),
+        // `-` read as a flag, then the width.
+        (true, false) => {
+            text.replace('*', &format!("-{}", number.unsigned_abs()))
+        }
+        (false, _) => text.replace('*', &number.to_string()),
+    };
+    let Some(spec) = parse_spec(&text) else {
+        return Ok(format!("%{text}{}", conversion as char));
+    };
+    if spec.width.max(spec.precision.unwrap_or(0)) > MAX_FIELD_WIDTH {
+        return Err(format!(
+            "function 'format' allows fields of at most {MAX_FIELD_WIDTH} \
+             characters, got {number} for '*' in '{whole}'"
+        ));
+    }
+    Ok(format_int(&spec, 0, base))
 }
 
 /// What `%S` prints for argument `arg`, which must name an slist
@@ -364,6 +425,27 @@ mod tests {
         let args = ["%#5x|%-#8x|%#x|%#o|%#5o", "255", "255", "0", "0", "8"];
         assert_eq!(format(&args), " 0xff|0xff    |0|0|  010");
         assert_eq!(format(&["%-05x|%+x|% x", "10", "10", "10"]), "a    |a|a");
+    }
+
+    // cf-agent gives a starred conversion its one argument as the
+    // number for the `*` and prints 0, read past the arguments.
+    #[test]
+    fn format_takes_the_argument_for_a_star_and_prints_zero() {
+        assert_eq!(format(&["%-*d|", "3"]), "0  |");
+        assert_eq!(format(&["%*d|%d", "3", "7"]), "  0|7");
+        assert_eq!(format(&["%*d|", "-3"]), "0  |");
+        assert_eq!(format(&["%.*d|%.*d", "3", "-3"]), "000|0");
+        assert_eq!(format(&["%*x|%0*o", "4294967299", "2"]), "  0|00");
+        assert_eq!(format(&["%*e", "2"]), "(unhandled format)");
+    }
+
+    #[test]
+    fn format_refuses_a_star_where_cf_agent_prints_garbage() {
+        for template in ["%*s", "%.*f", "%*.*d", "%*S"] {
+            let args = vec![s(template), s("2"), s("3")];
+            let message = run("format", args).unwrap_err();
+            assert!(message.contains("cannot print"), "{template}: {message}");
+        }
     }
 
     #[test]
