@@ -548,6 +548,21 @@ impl Checker<'_> {
         }
     }
 
+    /// A string, a bare word or a bare `@(name)` given to a body's list
+    /// attribute: cf-promises wants a `{ ... }` list or a call there,
+    /// though a promise's list attributes take a string.
+    fn scalar_for_list(&mut self, name: &str, kind: &str, value: &Rval) {
+        let scalar =
+            matches!(value, Rval::Str(..) | Rval::Word(..) | Rval::ListRef(..));
+        if scalar && kind.ends_with("list") {
+            let message = format!(
+                "type mismatch: attribute '{name}' takes a {kind} in braces, \
+                 not a single value"
+            );
+            self.doubtful(value.span(), message);
+        }
+    }
+
     /// Calls inside `rval`, itself inside `depth` calls, must not nest
     /// deeper than cf-promises reads them; one error per chain, at the
     /// call that goes too deep.
@@ -624,6 +639,11 @@ impl Checker<'_> {
             self.call_nesting(&attribute.value, 0);
             if let Some(typed) = known.typed(&attribute.name) {
                 self.list_for_scalar(
+                    &attribute.name,
+                    typed.0,
+                    &attribute.value,
+                );
+                self.scalar_for_list(
                     &attribute.name,
                     typed.0,
                     &attribute.value,
