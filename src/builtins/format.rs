@@ -53,7 +53,7 @@ pub fn format(call: &Call) -> CallResult {
         };
         let (spec, conversion) = (&rest[..end], rest.as_bytes()[end]);
         rest = &rest[end + 1..];
-        let spec = positional(spec)?;
+        let (spec, by_position) = positional(spec)?;
         // Text that is no specification ends the result, refused
         // modifiers or not (`%z %s` gives what came before it).
         let spec_char = |c: char| {
@@ -73,21 +73,33 @@ pub fn format(call: &Call) -> CallResult {
             return Err("function 'format' has too few arguments".into());
         }
 
-        out.push_str(&convert(call, spec, conversion, next_arg)?);
+        let at = Arg {
+            index: next_arg,
+            by_position,
+        };
+        out.push_str(&convert(call, spec, conversion, at)?);
         next_arg += 1;
     }
     out.push_str(rest);
     Ok(Value::string(out))
 }
 
-/// `spec` without a position: cf-agent formats each conversion alone,
-/// with its one argument, so `%1$s` is `%s` and any other position
-/// makes it abort.
-fn positional(spec: &str) -> Result<&str, String> {
+/// The argument a conversion prints.
+#[derive(Clone, Copy)]
+struct Arg {
+    index: usize,
+    /// Whether the conversion named it by position, `%1$`.
+    by_position: bool,
+}
+
+/// `spec` without a position, and whether it had one: cf-agent formats
+/// each conversion alone, with its one argument, so `%1$s` is `%s` and
+/// any other position makes it abort.
+fn positional(spec: &str) -> Result<(&str, bool), String> {
     let digits = spec.bytes().take_while(u8::is_ascii_digit).count();
     match spec[digits..].strip_prefix('$') {
-        None => Ok(spec),
-        Some(rest) if &spec[..digits] == "1" => Ok(rest),
+        None => Ok((spec, false)),
+        Some(rest) if &spec[..digits] == "1" => Ok((rest, true)),
         Some(_) => Err(format!(
             "function 'format' cannot take argument {} by position: only \
              %1$ is read, as in cf-agent",
@@ -148,16 +160,17 @@ fn split_digits(text: &str) -> (Option<usize>, &str) {
     (text[..end].parse().ok(), &text[end..])
 }
 
-/// The text one conversion of argument `arg` prints.
+/// The text one conversion of argument `at` prints.
 fn convert(
     call: &Call,
     text: &str,
     conversion: u8,
-    arg: usize,
+    at: Arg,
 ) -> Result<String, String> {
     if text.contains('*') {
-        return convert_starred(call, text, conversion, arg);
+        return convert_starred(call, text, conversion, at);
     }
+    let arg = at.index;
     let Some(spec) = parse_spec(text) else {
         return Ok(format!("%{text}{}", conversion as char));
     };
@@ -183,14 +196,15 @@ fn convert(
 /// The text of a conversion whose width or precision is `*`: the
 /// argument, read as the conversion reads it and cut to 32 bits, gives
 /// the number the `*` stands for, and the value printed is 0, as in
-/// cf-agent. A negative width pads on the right; a negative precision
-/// is none.
+/// cf-agent; after `%1$` the value is the argument too. A negative
+/// width pads on the right; a negative precision is none.
 fn convert_starred(
     call: &Call,
     text: &str,
     conversion: u8,
-    arg: usize,
+    at: Arg,
 ) -> Result<String, String> {
+    let arg = at.index;
     let whole = format!("%{text}{}", conversion as char);
     let base = match conversion {
         b'd' => 10,
@@ -229,7 +243,11 @@ fn convert_starred(
              characters, got {number} for '*' in '{whole}'"
         ));
     }
-    Ok(format_int(&spec, 0, base))
+    let value = match at.by_position {
+        true => read_int(call.string(arg)?),
+        false => 0,
+    };
+    Ok(format_int(&spec, value, base))
 }
 
 /// What `%S` prints for argument `arg`, which must name an slist
@@ -437,6 +455,17 @@ mod tests {
         assert_eq!(format(&["%.*d|%.*d", "3", "-3"]), "000|0");
         assert_eq!(format(&["%*x|%0*o", "4294967299", "2"]), "  0|00");
         assert_eq!(format(&["%*e", "2"]), "(unhandled format)");
+    }
+
+    // After %1$ cf-agent prints the argument itself with the `*` it
+    // gives, the same on every run.
+    #[test]
+    fn format_by_position_prints_the_argument_for_a_star() {
+        assert_eq!(format(&["[%1$*d]", "5"]), "[    5]");
+        assert_eq!(format(&["[%1$.*d]", "5"]), "[00005]");
+        assert_eq!(format(&["[%1$*x]", "12"]), "[           c]");
+        assert_eq!(format(&["[%1$-*d]", "4"]), "[4   ]");
+        assert_eq!(format(&["[%1$*d]", "-4"]), "[-4  ]");
     }
 
     #[test]
