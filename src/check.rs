@@ -430,7 +430,7 @@ impl Checker<'_> {
             _ => return,
         };
         for item in rval.items() {
-            let Rval::Str(text, span) = item else {
+            let (Rval::Str(text, span) | Rval::Word(text, span)) = item else {
                 continue;
             };
             if !text.contains('$') && !reads_as(number_type, text) {
