@@ -9,7 +9,7 @@ use cfmini::builtins::refused::REFUSED;
 
 mod common;
 
-use common::{cfmini, stderr, stdout};
+use common::{SOCKET_COLUMNS, cfmini, cfmini_fed, stderr, stdout, table_cells};
 
 /// Writes `text` to a fresh file under the target directory.
 fn policy_file(name: &str, text: &str) -> String {
@@ -784,24 +784,6 @@ fn bundle_recursion_stops_at_the_method_that_goes_too_deep() {
     assert!(stderr(&output).contains(expected), "{}", stderr(&output));
 }
 
-/// Runs `cfmini eval` with `input` on standard input.
-fn cfmini_with_input(args: &[&str], input: &str) -> Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cfmini"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cfmini runs");
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(input.as_bytes()).unwrap();
-    drop(stdin);
-    child.wait_with_output().expect("cfmini runs")
-}
-
 /// `cfmini eval SNIPPET` with the arguments after it; exits 0.
 fn eval_ok(snippet: &str, options: &[&str]) -> String {
     let mut args = vec!["eval", snippet];
@@ -893,8 +875,7 @@ fn eval_errors_point_into_the_snippet() {
 
 #[test]
 fn eval_reads_standard_input_and_files() {
-    let output =
-        cfmini_with_input(&["eval", "-"], "reports: \"from stdin\";\n");
+    let output = cfmini_fed(&["eval", "-"], "reports: \"from stdin\";\n");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "R: from stdin\n");
 
@@ -922,19 +903,8 @@ fn eval_runtime_errors_name_the_snippet_line() {
 fn eval_table_prints_sockets_in_columns() {
     let args = ["--table", "--sysroot", "tests/fixtures/proc/loopback"];
     let table = eval_ok("network_connections()", &args);
-    let rows: Vec<Vec<&str>> = table
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
-    let header = [
-        "key",
-        "local.address",
-        "local.port",
-        "remote.address",
-        "remote.port",
-        "state",
-    ];
-    assert_eq!(rows[0], header);
+    let rows = table_cells(&table);
+    assert_eq!(rows[0], SOCKET_COLUMNS);
     // One row per socket: the fixture's 8 tcp, 5 tcp6, 2 udp and 2 udp6
     // lines, as cf-agent's network_connections() lists them.
     assert_eq!(rows.len(), 2 + 8 + 5 + 2 + 2, "{table}");

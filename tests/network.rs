@@ -7,9 +7,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use cfmini::builtins::network::{read_connections, read_connections_telling};
-use cfmini::builtins::{self, Call, Env};
+use cfmini::builtins::{self, Call};
 use cfmini::json;
 use cfmini::value::{Data, Value};
+
+mod common;
+
+use common::FixtureRoot;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/proc")
@@ -44,19 +48,6 @@ fn every_tree_matches_cf_agent() {
         let found = read_connections(&tree);
         let text = found.map(|data| json::to_pretty(&data) + "\n");
         assert_eq!(text, expected(&tree), "tree {}", tree.display());
-    }
-}
-
-/// An environment with no variables and a fixture tree as `/`.
-struct FixtureRoot(PathBuf);
-
-impl Env for FixtureRoot {
-    fn lookup(&self, _name: &str) -> Option<Value> {
-        None
-    }
-
-    fn sysroot(&self) -> &Path {
-        &self.0
     }
 }
 

@@ -8,11 +8,12 @@
 //! cf-agent, is what the session must print.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use rexpect::session::PtySession;
+
+mod common;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,20 +27,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `cfmini repl ARGS` with `input` piped to it.
 fn piped(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cfmini"))
-        .arg("repl")
-        .args(args)
-        .current_dir(root())
-        .env("CFMINI_HISTORY", "")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cfmini runs");
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(input.as_bytes()).unwrap();
-    drop(stdin);
-    child.wait_with_output().expect("cfmini runs")
+    common::cfmini_fed(&[&["repl"], args].concat(), input)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -201,19 +189,8 @@ fn tables_show_arrays_of_objects_in_columns() {
     let args = ["--sysroot", "tests/fixtures/proc/loopback"];
     let output = piped(&args, input);
     let stdout = text(&output.stdout);
-    let rows: Vec<Vec<&str>> = stdout
-        .lines()
-        .map(|line| line.split_whitespace().collect())
-        .collect();
-    let header = [
-        "key",
-        "local.address",
-        "local.port",
-        "remote.address",
-        "remote.port",
-        "state",
-    ];
-    assert_eq!(rows[1], header, "{stdout}");
+    let rows = common::table_cells(&stdout);
+    assert_eq!(rows[1], common::SOCKET_COLUMNS, "{stdout}");
     // The loopback capture's established connection, as cf-agent's
     // network_connections() gives it on the same tree.
     let established = [

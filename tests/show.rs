@@ -13,20 +13,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The names of the policies in `tests/show`, sorted.
 fn policies() -> Vec<String> {
-    let dir = root().join("tests/show");
-    let mut names: Vec<String> = fs::read_dir(&dir)
-        .expect("tests/show is readable")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "cf"))
-        .map(|path| path.file_stem().unwrap().to_string_lossy().into())
-        .collect();
-    names.sort();
+    let names = common::file_stems("tests/show", "cf");
     assert!(names.len() >= 2, "too few policies in tests/show");
     names
 }

@@ -15,6 +15,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -40,15 +42,7 @@ fn twin(name: &str) -> PathBuf {
 }
 
 fn snippets() -> Vec<String> {
-    let dir = root().join("tests/snippets");
-    let mut names: Vec<String> = fs::read_dir(&dir)
-        .expect("tests/snippets is readable")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "snippet"))
-        .map(|path| path.file_stem().unwrap().to_string_lossy().into())
-        .collect();
-    names.sort();
-    names
+    common::file_stems("tests/snippets", "snippet")
 }
 
 /// What `cfmini eval -f` prints for snippet `name`, run as its twin

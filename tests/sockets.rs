@@ -12,25 +12,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cfmini::builtins::{self, Call, Env};
+use cfmini::builtins::{self, Call};
 use cfmini::json;
 use cfmini::value::{Array, Data, ScalarKind, Value};
 
+mod common;
+
+use common::FixtureRoot;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/proc")
-}
-
-/// An environment with no variables and a fixture tree as `/`.
-struct FixtureRoot(PathBuf);
-
-impl Env for FixtureRoot {
-    fn lookup(&self, _name: &str) -> Option<Value> {
-        None
-    }
-
-    fn sysroot(&self) -> &Path {
-        &self.0
-    }
 }
 
 /// `network_sockets(args...)` with `root` as the sysroot.
